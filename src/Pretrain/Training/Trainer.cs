@@ -1,0 +1,229 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Pretrain.Augment;
+using Pretrain.Config;
+using Pretrain.Data;
+using Pretrain.Methods;
+using Pretrain.Models;
+using Pretrain.Training.Checkpoints;
+using Pretrain.Training.Optim;
+using Serilog;
+using static TorchSharp.torch;
+
+namespace Pretrain.Training;
+
+/// <summary>
+/// The method-agnostic training loop. Owns the device, loader, optimizer, schedules, checkpoints and
+/// metrics; the method only turns views into loss terms. Every random decision of a step derives from
+/// (seed, step), the loader's from (seed, epoch, sample), so a resumed run continues bit-identically.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    private readonly RunConfig _cfg;
+    private readonly string _runDir;
+    private readonly ILogger _log;
+    private readonly CancellationToken _stop;
+    private readonly Device _device;
+    private readonly MultiViewLoader _loader;
+    private readonly BatchAugmenter _augmenter;
+    private readonly ISslMethod _method;
+    private readonly IOptimizer _optimizer;
+    private readonly IReadOnlyList<ParamGroup> _groups;
+    private readonly LearningRateSchedule _schedule;
+    private readonly CheckpointStore _store;
+    private readonly MetricsWriter _metrics;
+    private readonly List<JsonObject> _history = [];
+
+    public TrainingPlan Plan { get; }
+    internal MultiViewLoader Loader => _loader;
+    public long Step { get; private set; }
+    public ISslMethod Method => _method;
+    public Device Device => _device;
+
+    public Trainer(RunConfig cfg, string runDir, ILogger log, CancellationToken stop, string? deviceOverride = null)
+    {
+        _cfg = cfg;
+        _runDir = runDir;
+        _log = log;
+        _stop = stop;
+        _device = DeviceSelector.Resolve(deviceOverride ?? cfg.Experiment.Device);
+        set_num_threads(DeviceSelector.Threads(cfg.Experiment, cfg.Data));
+
+        var dataset = DatasetFactory.Create(cfg.Data, DataSplit.Train, log);
+        _loader = new MultiViewLoader(dataset, cfg, log);
+        _augmenter = new BatchAugmenter(cfg.Augment);
+        Plan = TrainingPlan.From(cfg.Training, _loader.StepsPerEpoch);
+
+        manual_seed(cfg.Experiment.Seed);
+        _method = MethodFactory.Create(cfg, Plan, _device);
+        _groups = OptimizerGroups.Build(_method.Online);
+        _optimizer = OptimizerFactory.Create(cfg.Optimizer, _groups);
+        _schedule = new LearningRateSchedule(cfg.Optimizer, Plan, cfg.Training.BatchSize);
+        _store = new CheckpointStore(Path.Combine(runDir, "checkpoints"), cfg.Training.KeepLast);
+        _metrics = new MetricsWriter(runDir, cfg.Logging.Tensorboard);
+        _log.Information("{Method} on {Device}: {Steps} steps/epoch × {Epochs} epochs, batch {Batch}, peak lr {Lr:g4}, {Threads} torch threads",
+            _method.Name, _device, Plan.StepsPerEpoch, Plan.Epochs, cfg.Training.BatchSize, _schedule.PeakLr, get_num_threads());
+    }
+
+    /// <summary>Runs until the plan ends or a stop is requested. Returns true when the plan finished.</summary>
+    public bool Run()
+    {
+        var progress = new TrainingProgress();
+        _method.SetTraining(true);
+        while (Step < Plan.StopStep)
+        {
+            int epoch = (int)(Step / Plan.StepsPerEpoch);
+            int startBatch = (int)(Step % Plan.StepsPerEpoch);
+            using var batches = _loader.Epoch(epoch, startBatch).GetEnumerator();
+            while (Step < Plan.StopStep)
+            {
+                var wait = Stopwatch.StartNew();
+                if (!batches.MoveNext()) break;
+                progress.AddWait(wait.Elapsed);
+                var raw = batches.Current;
+                var logged = TrainStep(raw, epoch);
+                progress.AddStep(raw.Size);
+                if (Step % _cfg.Training.LogEverySteps == 0 || Step == Plan.StopStep) Log(logged, epoch, progress);
+                bool epochEnd = Step % Plan.StepsPerEpoch == 0;
+                if (epochEnd) OnEpochEnd(epoch);
+                else if (_cfg.Training.CheckpointEverySteps > 0 && Step % _cfg.Training.CheckpointEverySteps == 0) SaveCheckpoint(epochFile: false);
+                if (_stop.IsCancellationRequested)
+                {
+                    if (!epochEnd) SaveCheckpoint(epochFile: false);
+                    _log.Warning("Stopped at step {Step}; checkpoint written to {Path}. Resume with --resume auto", Step, _store.LatestPath);
+                    return false;
+                }
+                if (epochEnd) break;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>One optimizer step inside one dispose scope. Returns the logged scalars.</summary>
+    internal Dictionary<string, double> TrainStep(RawBatch raw, int epoch)
+    {
+        using var scope = NewDisposeScope();
+        var ctx = new StepContext(Step, epoch, Plan.EpochProgress(Step), KeyedRandom.Key(_cfg.Experiment.Seed, Step, 0x5743));
+        // Drop path and other torch-side randomness: a pure function of (seed, step), so resume is exact.
+        manual_seed((long)(KeyedRandom.Key(_cfg.Experiment.Seed, Step, 0x70C4) >> 1));
+        var views = raw.Views.Select(v => _augmenter.Apply(v, _device)).ToArray();
+        var result = _method.Forward(views, ctx);
+
+        var names = result.Terms.Keys.ToArray();
+        var values = stack([result.Loss.detach(), .. names.Select(n => result.Terms[n].detach())]).to(float64).cpu().data<double>().ToArray();
+        var logged = new Dictionary<string, double> { ["loss"] = values[0] };
+        for (int i = 0; i < names.Length; i++) logged[names[i]] = values[i + 1];
+        if (!values.All(double.IsFinite))
+            throw new NonFiniteLossException(Step, logged);
+
+        var lr = _schedule.Lr(Step);
+        var wd = _schedule.WeightDecay(Step);
+        _optimizer.ZeroGrad();
+        result.Loss.backward();
+        if (_cfg.Optimizer.ClipGrad > 0)
+        {
+            var ps = _groups.SelectMany(g => g.Params);
+            if (_cfg.Optimizer.ClipMode == "global") GradClip.Global(ps, _cfg.Optimizer.ClipGrad);
+            else GradClip.PerParameter(ps, _cfg.Optimizer.ClipGrad);
+        }
+        _method.BeforeOptimizerStep(ctx);
+        _optimizer.Step(lr, wd);
+        _method.AfterOptimizerStep(ctx);
+        Step++;
+
+        logged["lr"] = lr;
+        logged["weight_decay"] = wd;
+        foreach (var (k, v) in result.Scalars) logged[k] = v;
+        return logged;
+    }
+
+    private void Log(Dictionary<string, double> logged, int epoch, TrainingProgress progress)
+    {
+        var (ips, waitPct) = progress.Close();
+        logged["images_per_sec"] = ips;
+        logged["data_wait_pct"] = waitPct;
+        _metrics.Write(Step, epoch, logged);
+        var entry = new JsonObject { ["step"] = Step, ["epoch"] = epoch };
+        foreach (var (k, v) in logged) entry[k] = v;
+        _history.Add(entry);
+        var terms = string.Join(" ", logged.Where(kv => kv.Key.StartsWith("loss_")).Select(kv => $"{kv.Key[5..]} {kv.Value:F4}"));
+        var momentum = logged.TryGetValue("momentum", out var m) ? $" m {m:F5}" : "";
+        _log.Information("ep {Epoch} step {Step}/{Total} loss {Loss:F4} ({Terms}) lr {Lr:E2}{Momentum} | {Ips:F1} img/s, data-wait {Wait:F0}%, ETA {Eta}",
+            epoch, Step, Plan.StopStep, logged["loss"], terms, logged["lr"], momentum, ips, waitPct, progress.Eta(Plan.StopStep - Step).ToString(@"hh\:mm\:ss"));
+    }
+
+    private void OnEpochEnd(int epoch)
+    {
+        bool epochFile = _cfg.Training.CheckpointEveryEpochs > 0 && (epoch + 1) % _cfg.Training.CheckpointEveryEpochs == 0;
+        SaveCheckpoint(epochFile);
+    }
+
+    // ---- checkpoints -------------------------------------------------------------------------
+
+    /// <summary>Everything needed to continue exactly: method state (weights, EMA weights, buffers,
+    /// center), optimizer state, position, torch RNG, the resolved config and the metric history.</summary>
+    public void SaveCheckpoint(bool epochFile)
+    {
+        using var scope = NewDisposeScope();
+        var tensors = new Dictionary<string, Tensor>();
+        foreach (var (k, t) in _method.StateTensors()) tensors["method." + k] = t;
+        foreach (var (k, t) in _optimizer.StateTensors()) tensors["optim." + k] = t;
+        tensors["rng.torch"] = get_rng_state();
+        var meta = new JsonObject
+        {
+            ["format"] = 1,
+            ["step"] = Step,
+            ["epoch"] = (int)(Step / Plan.StepsPerEpoch),
+            ["batch_in_epoch"] = (int)(Step % Plan.StepsPerEpoch),
+            ["steps_per_epoch"] = Plan.StepsPerEpoch,
+            ["method"] = _method.Name,
+            ["optimizer"] = _cfg.Optimizer.Name,
+            ["config"] = ConfigWriter.ToYaml(_cfg),
+            ["history"] = new JsonArray(_history.Select(h => (JsonNode)h.DeepClone()).ToArray()),
+        };
+        var ckpt = new Checkpoint(tensors, meta.ToJsonString());
+        _store.Save("latest", ckpt);
+        if (epochFile) _store.SaveEpoch((int)(Step / Plan.StepsPerEpoch), ckpt);
+    }
+
+    /// <summary>Restores a checkpoint written by <see cref="SaveCheckpoint"/>; refuses one whose model or
+    /// method differ from this run's config.</summary>
+    public void Resume(string path)
+    {
+        var ckpt = _store.Load(path);
+        var meta = JsonNode.Parse(ckpt.MetadataJson)!.AsObject();
+        var saved = ConfigLoader.FromYaml(meta["config"]!.GetValue<string>(), path);
+        ResumeCompatibility.Check(saved, _cfg, path);
+        if (meta["steps_per_epoch"]!.GetValue<int>() != Plan.StepsPerEpoch)
+            throw new UserInputException($"{path}: checkpoint has {meta["steps_per_epoch"]} steps per epoch, this run {Plan.StepsPerEpoch} (data or batch size changed); cannot resume exactly");
+        _method.LoadState(WithPrefix(ckpt.Tensors, "method."));
+        _optimizer.LoadState(WithPrefix(ckpt.Tensors, "optim."));
+        if (ckpt.Tensors.TryGetValue("rng.torch", out var rng)) set_rng_state(rng);
+        Step = meta["step"]!.GetValue<long>();
+        _history.Clear();
+        foreach (var h in meta["history"]!.AsArray()) _history.Add(h!.AsObject().DeepClone().AsObject());
+        _log.Information("Resumed from {Path} at step {Step} (epoch {Epoch}, batch {Batch})", path, Step, Step / Plan.StepsPerEpoch, Step % Plan.StepsPerEpoch);
+    }
+
+    public string? ResolveResume(string resume) => resume == "auto"
+        ? _store.ResolveAuto(w => _log.Warning("{Warning}", w))
+        : Directory.Exists(resume) ? ResolveInRunDir(resume) : resume;
+
+    private string? ResolveInRunDir(string dir)
+    {
+        var store = new CheckpointStore(Path.Combine(dir, "checkpoints"), _cfg.Training.KeepLast);
+        return store.ResolveAuto(w => _log.Warning("{Warning}", w))
+            ?? throw new UserInputException($"{dir}: no valid checkpoint in this run folder");
+    }
+
+    private static Dictionary<string, Tensor> WithPrefix(IReadOnlyDictionary<string, Tensor> all, string prefix)
+        => all.Where(kv => kv.Key.StartsWith(prefix)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value);
+
+    public void Dispose()
+    {
+        _metrics.Dispose();
+        _loader.Dispose();
+        _method.Dispose();
+    }
+}
