@@ -123,6 +123,9 @@ public sealed class Dino : ISslMethod
         return new StepResult(total, terms, scalars);
     }
 
+    public string? Warning(IReadOnlyDictionary<string, double> logged) =>
+        CollapseDiagnostics.Warning(logged, _cfg.OutDim, _cfg.CollapseEntropyRatio);
+
     /// <summary>DINO cancels the last layer's gradients during the first freeze_last_layer epochs.</summary>
     public void BeforeOptimizerStep(StepContext ctx)
     {

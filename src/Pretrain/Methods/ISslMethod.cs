@@ -33,6 +33,9 @@ public interface ISslMethod : IDisposable
     void AfterOptimizerStep(StepContext ctx) { }
 
     void SetTraining(bool training);
+
+    /// <summary>A warning worth a log line given this step's logged values (e.g. DINO collapse), else null.</summary>
+    string? Warning(IReadOnlyDictionary<string, double> logged) => null;
 }
 
 /// <summary>Where the trainer is: the global step, the epoch and the fractional epoch, and the key
