@@ -1,0 +1,124 @@
+using Pretrain.Config;
+using Pretrain.Training;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Pretrain.Tests.Training;
+
+public class TrainerTests
+{
+    private static Dictionary<string, byte[]> Snapshot(Trainer t) =>
+        t.Method.StateTensors().ToDictionary(kv => kv.Key, kv => kv.Value.cpu().contiguous().bytes.ToArray());
+
+    private static Trainer Train(RunConfig cfg, string dir, long maxSteps, string? resume = null)
+    {
+        cfg.Training.MaxSteps = (int)maxSteps;
+        var t = new Trainer(cfg, dir, TinyRun.Log, CancellationToken.None);
+        if (resume is not null) t.Resume(t.ResolveResume(resume)!);
+        Assert.True(t.Run());
+        t.SaveCheckpoint(epochFile: false);
+        return t;
+    }
+
+    [Fact]
+    public void StoppingAndResumingGivesBitIdenticalWeights()
+    {
+        // 6 steps per epoch; stop at 4 (mid-epoch), resume, continue to 9 (into the second epoch).
+        var full = TinyRun.TempDir();
+        using var a = Train(TinyRun.Config(), full, 9);
+        var expected = Snapshot(a);
+
+        var split = TinyRun.TempDir();
+        using (var b = Train(TinyRun.Config(), split, 4)) Assert.Equal(4, b.Step);
+        using var c = Train(TinyRun.Config(), split, 9, resume: "auto");
+        Assert.Equal(9, c.Step);
+        var got = Snapshot(c);
+        Assert.Equal(expected.Keys.OrderBy(k => k), got.Keys.OrderBy(k => k));
+        foreach (var (k, v) in expected) Assert.True(v.AsSpan().SequenceEqual(got[k]), $"tensor {k} differs after resume");
+    }
+
+    [Fact]
+    public void AutoResumeSkipsADamagedLatestCheckpoint()
+    {
+        var dir = TinyRun.TempDir();
+        var cfg = TinyRun.Config(sdmp: false);
+        cfg.Training.CheckpointEveryEpochs = 1;
+        using (var t = Train(cfg, dir, 8)) { }                     // epoch-0000 at step 6, latest at 8
+        var latest = Path.Combine(dir, "checkpoints", "latest.ckpt");
+        var bytes = File.ReadAllBytes(latest);
+        bytes[bytes.Length / 2] ^= 0xFF;
+        File.WriteAllBytes(latest, bytes);
+
+        var cfg2 = TinyRun.Config(sdmp: false);
+        cfg2.Training.MaxSteps = 8;
+        using var resumed = new Trainer(cfg2, dir, TinyRun.Log, CancellationToken.None);
+        var path = resumed.ResolveResume("auto");
+        Assert.NotNull(path);
+        Assert.DoesNotContain("latest", Path.GetFileName(path!));
+        resumed.Resume(path!);
+        Assert.Equal(6, resumed.Step);
+    }
+
+    [Fact]
+    public void ResumeRefusesADifferentModel()
+    {
+        var dir = TinyRun.TempDir();
+        using (Train(TinyRun.Config(), dir, 2)) { }
+        var other = TinyRun.Config();
+        other.Model.EmbedDim = 48;
+        using var t = new Trainer(other, dir, TinyRun.Log, CancellationToken.None);
+        var e = Assert.Throws<UserInputException>(() => t.Resume(t.ResolveResume("auto")!));
+        Assert.Contains("model", e.Message);
+        Assert.Contains("embed_dim", e.Message);
+        Assert.Contains("refusing to resume", e.Message);
+    }
+
+    [Fact]
+    public void NonFiniteLossStopsBeforeTouchingWeightsOrCheckpoints()
+    {
+        var dir = TinyRun.TempDir();
+        using (Train(TinyRun.Config(), dir, 2)) { }
+        var latest = Path.Combine(dir, "checkpoints", "latest.ckpt");
+        var before = File.ReadAllBytes(latest);
+
+        var bad = TinyRun.Config();
+        bad.Augment.Std = [0.0, 0.0, 0.0];            // x / 0 → inf/NaN inputs → NaN loss
+        bad.Training.MaxSteps = 4;
+        using var t = new Trainer(bad, dir, TinyRun.Log, CancellationToken.None);
+        t.Resume(latest);
+        var weightsBefore = Snapshot(t);
+        var e = Assert.Throws<NonFiniteLossException>(() => t.Run());
+        Assert.Equal(2, e.Step);
+        Assert.Contains("step 2", e.Message);
+        Assert.Contains("loss_moco", e.Message);
+        Assert.Equal(before, File.ReadAllBytes(latest));
+        var weightsAfter = Snapshot(t);
+        foreach (var (k, v) in weightsBefore) Assert.True(v.AsSpan().SequenceEqual(weightsAfter[k]), $"{k} changed");
+    }
+
+    [Fact]
+    public void StepsDoNotLeakTensors()
+    {
+        var cfg = TinyRun.Config();
+        using var t = new Trainer(cfg, TinyRun.TempDir(), TinyRun.Log, CancellationToken.None);
+        var raw = t.Loader.Epoch(0, 0).First();
+        for (int i = 0; i < 3; i++) t.TrainStep(raw, 0);
+        var live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (int i = 0; i < 20; i++) t.TrainStep(raw, 0);
+        Assert.Equal(live, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+
+    [Fact]
+    public void AShortRunLowersTheLoss()
+    {
+        var cfg = TinyRun.Config();
+        cfg.Training.Epochs = 10;
+        cfg.Optimizer.Lr = 3e-3;
+        using var t = new Trainer(cfg, TinyRun.TempDir(), TinyRun.Log, CancellationToken.None);
+        var raw = t.Loader.Epoch(0, 0).Take(2).ToList();
+        var losses = new List<double>();
+        for (int i = 0; i < 40; i++) losses.Add(t.TrainStep(raw[i % 2], 0)["loss"]);
+        Assert.True(losses.TakeLast(6).Average() < 0.9 * losses.Take(6).Average(),
+            $"loss did not fall: first {losses.Take(6).Average():F4}, last {losses.TakeLast(6).Average():F4}");
+    }
+}
