@@ -20,7 +20,7 @@ public static class GradClip
         {
             var grad = p.grad;
             if (grad is null) continue;
-            var coef = (maxNorm / grad.norm(2).add_(1e-6)).clamp_max_(1.0);
+            var coef = (maxNorm / grad.norm(2.0f).add_(1e-6)).clamp_max_(1.0);
             grad.mul_(coef);
         }
     }
@@ -37,7 +37,7 @@ public static class GradClip
         using var scope = torch.NewDisposeScope();
         var grads = parameters.Select(p => p.grad).Where(g => g is not null).Select(g => g!).ToList();
         if (grads.Count == 0) return scope.MoveToOuter(torch.tensor(0.0f));
-        var total = torch.stack(grads.Select(g => g.norm(2))).norm(2);
+        var total = torch.stack(grads.Select(g => g.norm(2.0f))).norm(2.0f);
         var coef = (maxNorm / total.add(1e-6)).clamp_max_(1.0);
         foreach (var g in grads) g.mul_(coef.to(g.device));
         return scope.MoveToOuter(total);

@@ -93,9 +93,9 @@ public abstract class GroupedOptimizer : IOptimizer
         {
             for (int b = 0; b < _bufferNames.Length; b++)
                 state[$"{slot.Key}.{_bufferNames[b]}"] = slot.Buffers[b];
-            state[$"{slot.Key}.step"] = torch.tensor(slot.Steps);
+            state[$"{slot.Key}.step"] = Count(slot.Steps);
         }
-        state[StepsKey] = torch.tensor(Steps);
+        state[StepsKey] = Count(Steps);
         return state;
     }
 
@@ -129,6 +129,9 @@ public abstract class GroupedOptimizer : IOptimizer
         }
         Steps = ReadCount(state[StepsKey]);
     }
+
+    // A 0-dim int64 tensor (torch.tensor(long) would pick a shape overload).
+    private static Tensor Count(long value) => torch.full(Array.Empty<long>(), value, ScalarType.Int64);
 
     private static long ReadCount(Tensor t)
     {
