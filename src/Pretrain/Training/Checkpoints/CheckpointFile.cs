@@ -131,57 +131,70 @@ public static class CheckpointFile
         }
         using (fs)
         {
-            long length = fs.Length;
-            Span<byte> prefix = stackalloc byte[PrefixLength];
-            if (length < PrefixLength + TrailerLength || fs.ReadAtLeast(prefix, PrefixLength, false) < PrefixLength || !prefix[..8].SequenceEqual(Magic))
-                throw new CheckpointException($"{file} is not a checkpoint (bad magic or too short: {length} bytes).");
-            uint version = BinaryPrimitives.ReadUInt32LittleEndian(prefix[8..]);
-            if (version != FormatVersion)
-                throw new CheckpointException($"Checkpoint {file} has format version {version}; this build reads version {FormatVersion}.");
-
-            Span<byte> trailer = stackalloc byte[TrailerLength];
-            fs.Seek(length - TrailerLength, SeekOrigin.Begin);
-            fs.ReadExactly(trailer);
-            long contentLength = length - TrailerLength;
-            if (!trailer[12..].SequenceEqual(EndMagic) || BinaryPrimitives.ReadUInt64LittleEndian(trailer) != (ulong)contentLength)
-                throw new CheckpointException($"Checkpoint {file} is truncated or damaged (no valid trailer at the end of its {length} bytes).");
-            uint expectedCrc = BinaryPrimitives.ReadUInt32LittleEndian(trailer[8..]);
-
-            fs.Seek(0, SeekOrigin.Begin);
-            var reader = new ChecksummedReader(fs);
-            reader.ReadExactly(prefix);
-            ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix[16..]);
-            if (headerLength > (ulong)(contentLength - PrefixLength))
-                throw new CheckpointException($"Checkpoint {file} is damaged (header length {headerLength} exceeds the file).");
-            var headerBytes = new byte[headerLength];
-            reader.ReadExactly(headerBytes);
-            long dataStart = AlignUp(PrefixLength + (long)headerLength);
-            if (dataStart > contentLength)
-                throw new CheckpointException($"Checkpoint {file} is damaged (data section starts past the end).");
-            var (metadata, entries) = ParseHeader(headerBytes, contentLength - dataStart, file);
-            if (!verify) return metadata;
-
-            reader.Skip(dataStart - reader.Position);
-            using (torch.no_grad())
+            try
             {
-                foreach (var e in entries)
-                {
-                    reader.Skip(dataStart + e.Offset - reader.Position);
-                    if (tensors is null)
-                    {
-                        reader.Skip(e.NBytes);
-                        continue;
-                    }
-                    var t = torch.empty(e.Shape, e.Dtype, torch.CPU);
-                    tensors[e.Name] = t;
-                    ForEachSpan(t, e.NBytes, span => reader.ReadExactly(span));
-                }
+                return ReadOpened(fs, file, verify, tensors);
             }
-            reader.Skip(contentLength - reader.Position);
-            if (reader.Crc != expectedCrc)
-                throw new CheckpointException($"Checkpoint {file} is damaged (checksum mismatch: stored {expectedCrc:x8}, computed {reader.Crc:x8}).");
-            return metadata;
+            catch (Exception ex) when (ex is EndOfStreamException or IOException)
+            {
+                // The file changed under us or the disk failed mid-read.
+                throw new CheckpointException($"Checkpoint {file} cannot be read: {ex.Message}", ex);
+            }
         }
+    }
+
+    private static string ReadOpened(FileStream fs, string file, bool verify, Dictionary<string, Tensor>? tensors)
+    {
+        long length = fs.Length;
+        Span<byte> prefix = stackalloc byte[PrefixLength];
+        if (length < PrefixLength + TrailerLength || fs.ReadAtLeast(prefix, PrefixLength, false) < PrefixLength || !prefix[..8].SequenceEqual(Magic))
+            throw new CheckpointException($"{file} is not a checkpoint (bad magic or too short: {length} bytes).");
+        uint version = BinaryPrimitives.ReadUInt32LittleEndian(prefix[8..]);
+        if (version != FormatVersion)
+            throw new CheckpointException($"Checkpoint {file} has format version {version}; this build reads version {FormatVersion}.");
+
+        Span<byte> trailer = stackalloc byte[TrailerLength];
+        fs.Seek(length - TrailerLength, SeekOrigin.Begin);
+        fs.ReadExactly(trailer);
+        long contentLength = length - TrailerLength;
+        if (!trailer[12..].SequenceEqual(EndMagic) || BinaryPrimitives.ReadUInt64LittleEndian(trailer) != (ulong)contentLength)
+            throw new CheckpointException($"Checkpoint {file} is truncated or damaged (no valid trailer at the end of its {length} bytes).");
+        uint expectedCrc = BinaryPrimitives.ReadUInt32LittleEndian(trailer[8..]);
+
+        fs.Seek(0, SeekOrigin.Begin);
+        var reader = new ChecksummedReader(fs);
+        reader.ReadExactly(prefix);
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix[16..]);
+        if (headerLength > (ulong)(contentLength - PrefixLength))
+            throw new CheckpointException($"Checkpoint {file} is damaged (header length {headerLength} exceeds the file).");
+        var headerBytes = new byte[headerLength];
+        reader.ReadExactly(headerBytes);
+        long dataStart = AlignUp(PrefixLength + (long)headerLength);
+        if (dataStart > contentLength)
+            throw new CheckpointException($"Checkpoint {file} is damaged (data section starts past the end).");
+        var (metadata, entries) = ParseHeader(headerBytes, contentLength - dataStart, file);
+        if (!verify) return metadata;
+
+        reader.Skip(dataStart - reader.Position);
+        using (torch.no_grad())
+        {
+            foreach (var e in entries)
+            {
+                reader.Skip(dataStart + e.Offset - reader.Position);
+                if (tensors is null)
+                {
+                    reader.Skip(e.NBytes);
+                    continue;
+                }
+                var t = torch.empty(e.Shape, e.Dtype, torch.CPU);
+                tensors[e.Name] = t;
+                ForEachSpan(t, e.NBytes, span => reader.ReadExactly(span));
+            }
+        }
+        reader.Skip(contentLength - reader.Position);
+        if (reader.Crc != expectedCrc)
+            throw new CheckpointException($"Checkpoint {file} is damaged (checksum mismatch: stored {expectedCrc:x8}, computed {reader.Crc:x8}).");
+        return metadata;
     }
 
     private static byte[] BuildHeader(string metadataJson, List<Entry> entries)

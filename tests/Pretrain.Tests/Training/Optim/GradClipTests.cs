@@ -45,5 +45,9 @@ public class GradClipTests
         var c = WithGrad([0.6, 0.8]);
         using var small = GradClip.Global([c], 6.5);
         Assert.Equal(new double[] { 0.6, 0.8 }, Grad(c));
+
+        using var nothing = GradClip.Global([new Parameter(torch.zeros(2))], 1.0);
+        Assert.Equal(0L, nothing.ndim);
+        Assert.Equal(0.0f, nothing.item<float>());
     }
 }
