@@ -4,6 +4,7 @@ using Pretrain.Methods.Losses;
 using Pretrain.Mixing;
 using Pretrain.Models;
 using Pretrain.Training;
+using Pretrain.Training.Checkpoints;
 using Pretrain.Training.Ema;
 using Pretrain.Training.Schedules;
 using static TorchSharp.torch;
@@ -72,8 +73,8 @@ public sealed class Dino : ISslMethod
 
     public void LoadState(IReadOnlyDictionary<string, Tensor> state)
     {
-        ModuleState.LoadInto(_student, state, "student.");
-        ModuleState.LoadInto(_teacher, state, "teacher.");
+        ModuleTensors.LoadInto(_student, state, "student.");
+        ModuleTensors.LoadInto(_teacher, state, "teacher.");
         if (!state.TryGetValue("center", out var c)) throw new UserInputException("checkpoint has no DINO center");
         _center.Load(c);
     }

@@ -4,6 +4,7 @@ using Pretrain.Methods.Losses;
 using Pretrain.Mixing;
 using Pretrain.Models;
 using Pretrain.Training;
+using Pretrain.Training.Checkpoints;
 using Pretrain.Training.Ema;
 using Pretrain.Training.Schedules;
 using static TorchSharp.torch;
@@ -71,8 +72,8 @@ public sealed class MocoV3 : ISslMethod
 
     public void LoadState(IReadOnlyDictionary<string, Tensor> state)
     {
-        ModuleState.LoadInto(_query, state, "query.");
-        ModuleState.LoadInto(_momentum, state, "momentum.");
+        ModuleTensors.LoadInto(_query, state, "query.");
+        ModuleTensors.LoadInto(_momentum, state, "momentum.");
     }
 
     public void SetTraining(bool training)

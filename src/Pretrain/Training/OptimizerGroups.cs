@@ -13,8 +13,8 @@ public static class OptimizerGroups
         var (decay, noDecay) = ParamGroups.Split(online);
         return
         [
-            new ParamGroup { Name = "decay", Params = decay, ApplyWeightDecay = true, LarsAdapt = true },
-            new ParamGroup { Name = "no_decay", Params = noDecay, ApplyWeightDecay = false, LarsAdapt = false },
+            new ParamGroup(decay, ApplyWeightDecay: true, LarsAdapt: true, Name: "decay"),
+            new ParamGroup(noDecay, ApplyWeightDecay: false, LarsAdapt: false, Name: "no_decay"),
         ];
     }
 }

@@ -91,7 +91,7 @@ public sealed class Trainer : IDisposable
                 if (_stop.IsCancellationRequested)
                 {
                     if (!epochEnd) SaveCheckpoint(epochFile: false);
-                    _log.Warning("Stopped at step {Step}; checkpoint written to {Path}. Resume with --resume auto", Step, _store.LatestPath);
+                    _log.Warning("Stopped at step {Step}; checkpoint written to {Path}. Resume with --resume auto", Step, Path.Combine(_store.Directory, CheckpointStore.LatestName + CheckpointStore.Extension));
                     return false;
                 }
                 if (epochEnd) break;
@@ -174,7 +174,7 @@ public sealed class Trainer : IDisposable
         var meta = new JsonObject
         {
             ["format"] = 1,
-            ["step"] = Step,
+            [CheckpointStore.GlobalStepKey] = Step,
             ["epoch"] = (int)(Step / Plan.StepsPerEpoch),
             ["batch_in_epoch"] = (int)(Step % Plan.StepsPerEpoch),
             ["steps_per_epoch"] = Plan.StepsPerEpoch,
@@ -184,15 +184,15 @@ public sealed class Trainer : IDisposable
             ["history"] = new JsonArray(_history.Select(h => (JsonNode)h.DeepClone()).ToArray()),
         };
         var ckpt = new Checkpoint(tensors, meta.ToJsonString());
-        _store.Save("latest", ckpt);
-        if (epochFile) _store.SaveEpoch((int)(Step / Plan.StepsPerEpoch), ckpt);
+        if (epochFile) _store.SaveEpoch((int)(Step / Plan.StepsPerEpoch), ckpt);   // also refreshes latest
+        else _store.SaveLatest(ckpt);
     }
 
     /// <summary>Restores a checkpoint written by <see cref="SaveCheckpoint"/>; refuses one whose model or
     /// method differ from this run's config.</summary>
     public void Resume(string path)
     {
-        var ckpt = _store.Load(path);
+        var ckpt = CheckpointStore.Load(path);
         var meta = JsonNode.Parse(ckpt.MetadataJson)!.AsObject();
         var saved = ConfigLoader.FromYaml(meta["config"]!.GetValue<string>(), path);
         ResumeCompatibility.Check(saved, _cfg, path);
@@ -201,7 +201,7 @@ public sealed class Trainer : IDisposable
         _method.LoadState(WithPrefix(ckpt.Tensors, "method."));
         _optimizer.LoadState(WithPrefix(ckpt.Tensors, "optim."));
         if (ckpt.Tensors.TryGetValue("rng.torch", out var rng)) set_rng_state(rng);
-        Step = meta["step"]!.GetValue<long>();
+        Step = meta[CheckpointStore.GlobalStepKey]!.GetValue<long>();
         _history.Clear();
         foreach (var h in meta["history"]!.AsArray()) _history.Add(h!.AsObject().DeepClone().AsObject());
         _log.Information("Resumed from {Path} at step {Step} (epoch {Epoch}, batch {Batch})", path, Step, Step / Plan.StepsPerEpoch, Step % Plan.StepsPerEpoch);
