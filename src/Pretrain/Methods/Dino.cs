@@ -65,8 +65,8 @@ public sealed class Dino : ISslMethod
     public IReadOnlyDictionary<string, Tensor> StateTensors()
     {
         var d = new Dictionary<string, Tensor>();
-        foreach (var (n, t) in _student.state_dict()) d["student." + n] = t;
-        foreach (var (n, t) in _teacher.state_dict()) d["teacher." + n] = t;
+        ModuleTensors.AddTo(d, _student, "student.");
+        ModuleTensors.AddTo(d, _teacher, "teacher.");
         d["center"] = _center.Value;
         return d;
     }

@@ -65,8 +65,8 @@ public sealed class MocoV3 : ISslMethod
     public IReadOnlyDictionary<string, Tensor> StateTensors()
     {
         var d = new Dictionary<string, Tensor>();
-        foreach (var (n, t) in _query.state_dict()) d["query." + n] = t;
-        foreach (var (n, t) in _momentum.state_dict()) d["momentum." + n] = t;
+        ModuleTensors.AddTo(d, _query, "query.");
+        ModuleTensors.AddTo(d, _momentum, "momentum.");
         return d;
     }
 
