@@ -88,8 +88,8 @@ public sealed class ChunkedBatchNorm : nn.Module<Tensor, Tensor>
             var powers = arange(k - 1, -1, -1, dtype: ScalarType.Float64, device: x.device);
             var coeff = powers.mul(Math.Log(1.0 - Momentum)).exp().mul(Momentum).to(RunningMean.dtype).unsqueeze(1);
             double decay = Math.Pow(1.0 - Momentum, k);
-            RunningMean.mul_(decay).add_(chunkMean.view(k, c).mul(coeff).sum(0));
-            RunningVar.mul_(decay).add_(chunkVar.view(k, c).mul(coeff).sum(0));
+            RunningMean.mul_(decay).add_(chunkMean.view(k, c).mul(coeff).sum(0L));
+            RunningVar.mul_(decay).add_(chunkVar.view(k, c).mul(coeff).sum(0L));
             NumBatchesTracked.add_(k);
         }
         return y2.MoveToOuterDisposeScope();

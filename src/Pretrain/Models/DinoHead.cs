@@ -45,7 +45,7 @@ public sealed class DinoHead : nn.Module<Tensor, Tensor>
         using (no_grad())
             foreach (var linear in _mlp.children().OfType<Linear>())
             {
-                nn.init.trunc_normal_(linear.weight!, std: 0.02);
+                TruncatedNormal.Fill_(linear.weight!, std: 0.02);
                 linear.bias?.zero_();
             }
 

@@ -82,7 +82,8 @@ public sealed class ResNet : Backbone
                 block.LastNorm.Weight!.zero_();
     }
 
-    public override Tensor forward(Tensor x)
+    /// <summary>The last stage's output before pooling: [B, FeatureDim, h, w].</summary>
+    public Tensor FeatureMap(Tensor x)
     {
         if (x.ndim != 4 || x.shape[1] != 3)
             throw new ArgumentException($"ResNet expects [B, 3, H, W], got [{string.Join(", ", x.shape)}]");
@@ -90,7 +91,13 @@ public sealed class ResNet : Backbone
         var h = nn.functional.relu(_stemNorm.forward(_stemConv.forward(x)));
         if (!Settings.CifarStem) h = nn.functional.max_pool2d(h, 3, stride: 2, padding: 1);
         foreach (var stage in _stages) h = stage.forward(h);
-        return h.mean([2, 3]).MoveToOuterDisposeScope();
+        return h.MoveToOuterDisposeScope();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var map = FeatureMap(x);
+        return map.mean([2, 3]);
     }
 
     /// <summary>A ResNet has no tokens: the pooled output is the only entry.</summary>

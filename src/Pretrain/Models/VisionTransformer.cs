@@ -97,12 +97,12 @@ public sealed class VisionTransformer : Backbone
     private void InitDino()
     {
         using var _ = no_grad();
-        nn.init.trunc_normal_(get_parameter("pos_embed"), std: 0.02);
-        nn.init.trunc_normal_(ClsToken, std: 0.02);
+        TruncatedNormal.Fill_(get_parameter("pos_embed"), std: 0.02);
+        TruncatedNormal.Fill_(ClsToken, std: 0.02);
         foreach (var block in blocks)
             foreach (var linear in new[] { block.attn.qkv, block.attn.proj, block.mlp.fc1, block.mlp.fc2 })
             {
-                nn.init.trunc_normal_(linear.weight!, std: 0.02);
+                TruncatedNormal.Fill_(linear.weight!, std: 0.02);
                 linear.bias?.zero_();
             }
     }
