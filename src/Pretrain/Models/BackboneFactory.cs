@@ -1,0 +1,65 @@
+using Pretrain.Config;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pretrain.Models;
+
+/// <summary>Builds the backbone a <see cref="ModelConfig"/> names.</summary>
+public static class BackboneFactory
+{
+    /// <param name="imageSize">Training resolution of the (global) views; fixes the ViT's position grid.</param>
+    /// <param name="dropPath">Overrides model.drop_path (DINO's teacher uses 0).</param>
+    /// <param name="device">Where the initialised model is moved; initialisation always runs on the CPU
+    /// so the same seed gives the same weights on every device.</param>
+    public static Backbone Create(ModelConfig cfg, int imageSize, double? dropPath = null, Device? device = null)
+    {
+        string arch = cfg.Arch.ToLowerInvariant();
+        Backbone model = arch switch
+        {
+            "vit_tiny" or "vit_small" or "vit_base" or "vit" => new VisionTransformer(VitFrom(cfg, arch, imageSize, dropPath ?? cfg.DropPath)),
+            "resnet18" => new ResNet(ResNetSettings.ResNet18(cfg.CifarStem, cfg.ZeroInitResidual)),
+            "resnet50" => new ResNet(ResNetSettings.ResNet50(cfg.CifarStem, cfg.ZeroInitResidual)),
+            "resnet" => new ResNet(FreeResNet(cfg)),
+            _ => throw new ArgumentException($"unknown model.arch '{cfg.Arch}' (vit_tiny, vit_small, vit_base, vit, resnet18, resnet50, resnet)"),
+        };
+        if (device is not null) model.to(device);
+        return model;
+    }
+
+    private static VitSettings VitFrom(ModelConfig cfg, string arch, int imageSize, double dropPath)
+    {
+        (int dim, int depth, int heads) = arch switch
+        {
+            "vit_tiny" => (192, 12, 3),
+            "vit_small" => (384, 12, 12), // MoCo v3 uses 12 heads for ViT-S (DINO/timm: 6)
+            "vit_base" => (768, 12, 12),
+            _ => (0, 0, 0),
+        };
+        if (cfg.EmbedDim > 0) dim = cfg.EmbedDim;
+        if (cfg.Depth > 0) depth = cfg.Depth;
+        if (cfg.NumHeads > 0) heads = cfg.NumHeads;
+        if (dim <= 0 || depth <= 0 || heads <= 0)
+            throw new ArgumentException("model.arch 'vit' needs model.embed_dim, model.depth and model.num_heads > 0");
+        var pos = cfg.PosEmbed.ToLowerInvariant() switch
+        {
+            "sincos" => PositionEmbeddingKind.SinCos,
+            "learned" => PositionEmbeddingKind.Learned,
+            _ => throw new ArgumentException($"unknown model.pos_embed '{cfg.PosEmbed}' (sincos, learned)"),
+        };
+        return new VitSettings(imageSize, cfg.PatchSize, dim, depth, heads, cfg.MlpRatio, cfg.QkvBias,
+                               dropPath, pos, cfg.StopGradPatchEmbed);
+    }
+
+    private static ResNetSettings FreeResNet(ModelConfig cfg)
+    {
+        var block = cfg.Block.ToLowerInvariant() switch
+        {
+            "basic" => BlockKind.Basic,
+            "bottleneck" => BlockKind.Bottleneck,
+            _ => throw new ArgumentException($"unknown model.block '{cfg.Block}' (basic, bottleneck)"),
+        };
+        if (cfg.Layers.Length == 0)
+            throw new ArgumentException("model.arch 'resnet' needs model.layers and model.widths");
+        return new ResNetSettings(block, cfg.Layers, cfg.Widths, cfg.CifarStem, cfg.ZeroInitResidual);
+    }
+}

@@ -1,0 +1,38 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Pretrain.Models;
+
+/// <summary>Pre-norm ViT block: x + drop_path(attn(norm1(x))), then x + drop_path(mlp(norm2(x))).</summary>
+public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
+{
+    internal readonly LayerNorm norm1;
+    internal readonly SelfAttention attn;
+    internal readonly DropPath drop_path;
+    internal readonly LayerNorm norm2;
+    internal readonly TransformerMlp mlp;
+
+    public TransformerBlock(int dim, int numHeads, double mlpRatio, bool qkvBias, double dropPath)
+        : base(nameof(TransformerBlock))
+    {
+        norm1 = nn.LayerNorm(dim, eps: 1e-6);
+        attn = new SelfAttention(dim, numHeads, qkvBias);
+        drop_path = new DropPath(dropPath);
+        norm2 = nn.LayerNorm(dim, eps: 1e-6);
+        mlp = new TransformerMlp(dim, (int)(dim * mlpRatio));
+        register_module("norm1", norm1);
+        register_module("attn", attn);
+        register_module("drop_path", drop_path);
+        register_module("norm2", norm2);
+        register_module("mlp", mlp);
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var h = x + drop_path.forward(attn.forward(norm1.forward(x)));
+        var y = h + drop_path.forward(mlp.forward(norm2.forward(h)));
+        return y.MoveToOuterDisposeScope();
+    }
+}

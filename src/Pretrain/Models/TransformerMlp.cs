@@ -1,0 +1,27 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Pretrain.Models;
+
+/// <summary>The feed-forward part of a ViT block: Linear → GELU → Linear.</summary>
+public sealed class TransformerMlp : nn.Module<Tensor, Tensor>
+{
+    internal readonly Linear fc1;
+    internal readonly Linear fc2;
+
+    public TransformerMlp(int dim, int hiddenDim) : base(nameof(TransformerMlp))
+    {
+        fc1 = nn.Linear(dim, hiddenDim);
+        fc2 = nn.Linear(hiddenDim, dim);
+        register_module("fc1", fc1);
+        register_module("fc2", fc2);
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var hidden = fc1.forward(x);
+        using var activated = nn.functional.gelu(hidden);
+        return fc2.forward(activated);
+    }
+}
