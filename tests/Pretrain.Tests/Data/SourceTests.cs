@@ -33,6 +33,35 @@ public class SourceTests
         Assert.Equal(((byte)9, (byte)9, (byte)9), splits.Val.Load(0).At(1, 1));
     }
 
+    /// <summary>A 24-bit bottom-up BMP written by hand (Skia cannot encode BMP).</summary>
+    private static byte[] Bmp(int w, int h, Func<int, int, (byte R, byte G, byte B)> color)
+    {
+        int row = (w * 3 + 3) & ~3, size = 54 + row * h;
+        var b = new byte[size];
+        void I32(int o, int v) => BitConverter.GetBytes(v).CopyTo(b, o);
+        b[0] = (byte)'B'; b[1] = (byte)'M'; I32(2, size); I32(10, 54); I32(14, 40); I32(18, w); I32(22, h);
+        b[26] = 1; b[28] = 24; I32(34, row * h);
+        for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+        {
+            var (r, g, bl) = color(x, y);
+            int o = 54 + (h - 1 - y) * row + x * 3;
+            (b[o], b[o + 1], b[o + 2]) = (bl, g, r);
+        }
+        return b;
+    }
+
+    [Fact]
+    public void BmpAndWebpDecodeToRgb()
+    {
+        var bmp = Decoder.Decode(Bmp(5, 3, (x, y) => ((byte)(40 * x), (byte)(50 * y), 7)));
+        Assert.Equal((5, 3), (bmp.Width, bmp.Height));
+        Assert.Equal(((byte)160, (byte)100, (byte)7), bmp.At(4, 2));
+        var webp = Decoder.Decode(TestFiles.Encode(6, 4, (x, y) => (90, 30, 200), SkiaSharp.SKEncodedImageFormat.Webp, 100));
+        Assert.Equal((6, 4), (webp.Width, webp.Height));
+        Assert.Equal(((byte)90, (byte)30, (byte)200), webp.At(5, 3));
+    }
+
     [Fact]
     public void FlatFolderIsUnlabeled()
     {
