@@ -146,7 +146,7 @@ public static class Resampler
                     float w = cy.Weights[y * cy.Taps + k];
                     if (w == 0f) continue;
                     ref float srow = ref Unsafe.Add(ref s0, (first + k) * stride + spanX0 * 4 + x);
-                    acc += Vector.LoadUnsafe(ref srow) * w;
+                    acc = Vector.MultiplyAddEstimate(Vector.LoadUnsafe(ref srow), new Vector<float>(w), acc);
                 }
                 acc.StoreUnsafe(ref Unsafe.Add(ref trow, x));
             }
@@ -163,7 +163,10 @@ public static class Resampler
     private static void HorizontalPass(float[] tmp, int rowFloats, int spanX0, Coefficients cx, int outW, int outH, bool flip, Span<byte> dst)
     {
         ref float t0 = ref MemoryMarshal.GetArrayDataReference(tmp);
+        ref float w0 = ref MemoryMarshal.GetArrayDataReference(cx.Weights);
+        ref int s0 = ref MemoryMarshal.GetArrayDataReference(cx.Start);
         ref byte d0 = ref MemoryMarshal.GetReference(dst);
+        int taps = cx.Taps;
         var half = Vector128.Create(0.5f);
         var max = Vector128.Create(255f);
         for (int y = 0; y < outH; y++)
@@ -172,20 +175,20 @@ public static class Resampler
             ref byte drow = ref Unsafe.Add(ref d0, y * outW * 3);
             for (int x = 0; x < outW; x++)
             {
-                var acc = Vector128<float>.Zero;
-                int first = (cx.Start[x] - spanX0) * 4;
-                int wBase = x * cx.Taps;
-                for (int k = 0; k < cx.Taps; k++)
+                var acc = half;
+                ref float src = ref Unsafe.Add(ref trow, (Unsafe.Add(ref s0, x) - spanX0) * 4);
+                ref float w = ref Unsafe.Add(ref w0, x * taps);
+                for (int k = 0; k < taps; k++)
                 {
-                    float w = cx.Weights[wBase + k];
-                    if (w == 0f) continue;
-                    acc += Vector128.LoadUnsafe(ref Unsafe.Add(ref trow, first + 4 * k)) * w;
+                    float wk = Unsafe.Add(ref w, k);
+                    if (wk != 0f)
+                        acc = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref Unsafe.Add(ref src, 4 * k)), Vector128.Create(wk), acc);
                 }
-                var v = Vector128.ConvertToInt32(Vector128.Min(Vector128.Max(acc + half, Vector128<float>.Zero), max));
-                int ox = (flip ? outW - 1 - x : x) * 3;
-                Unsafe.Add(ref drow, ox) = (byte)v.GetElement(0);
-                Unsafe.Add(ref drow, ox + 1) = (byte)v.GetElement(1);
-                Unsafe.Add(ref drow, ox + 2) = (byte)v.GetElement(2);
+                var v = Vector128.ConvertToInt32(Vector128.Min(Vector128.Max(acc, Vector128<float>.Zero), max));
+                ref byte o = ref Unsafe.Add(ref drow, (flip ? outW - 1 - x : x) * 3);
+                o = (byte)v.GetElement(0);
+                Unsafe.Add(ref o, 1) = (byte)v.GetElement(1);
+                Unsafe.Add(ref o, 2) = (byte)v.GetElement(2);
             }
         }
     }
