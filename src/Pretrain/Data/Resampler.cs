@@ -173,8 +173,10 @@ public static class Resampler
         {
             ref float trow = ref Unsafe.Add(ref t0, y * rowFloats);
             ref byte drow = ref Unsafe.Add(ref d0, y * outW * 3);
-            for (int x = 0; x < outW; x++)
+            // Output positions ascend so each pixel may write 4 bytes (RGB + one the next pixel overwrites).
+            for (int p = 0; p < outW; p++)
             {
+                int x = flip ? outW - 1 - p : p;
                 var acc = half;
                 ref float src = ref Unsafe.Add(ref trow, (Unsafe.Add(ref s0, x) - spanX0) * 4);
                 ref float w = ref Unsafe.Add(ref w0, x * taps);
@@ -185,10 +187,18 @@ public static class Resampler
                         acc = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref Unsafe.Add(ref src, 4 * k)), Vector128.Create(wk), acc);
                 }
                 var v = Vector128.ConvertToInt32(Vector128.Min(Vector128.Max(acc, Vector128<float>.Zero), max));
-                ref byte o = ref Unsafe.Add(ref drow, (flip ? outW - 1 - x : x) * 3);
-                o = (byte)v.GetElement(0);
-                Unsafe.Add(ref o, 1) = (byte)v.GetElement(1);
-                Unsafe.Add(ref o, 2) = (byte)v.GetElement(2);
+                ref byte o = ref Unsafe.Add(ref drow, p * 3);
+                if (p < outW - 1)
+                {
+                    var s16 = Vector128.Narrow(v, v);
+                    Unsafe.WriteUnaligned(ref o, Vector128.Narrow(s16, s16).AsUInt32().ToScalar());
+                }
+                else
+                {
+                    o = (byte)v.GetElement(0);
+                    Unsafe.Add(ref o, 1) = (byte)v.GetElement(1);
+                    Unsafe.Add(ref o, 2) = (byte)v.GetElement(2);
+                }
             }
         }
     }
