@@ -114,7 +114,8 @@ public sealed class SyntheticShapes : IDataSplit
     private static readonly double Star36Cos = Math.Cos(Math.PI / 5), Star36Sin = Math.Sin(Math.PI / 5);
     private const double StarInner = 0.381966; // inner radius of a regular pentagram with outer radius 1
 
-    /// <summary>Is the point (u, v), in units of the circumradius around the centre (v down), in the shape.</summary>
+    /// <summary>Is the point (u, v), in units of the circumradius around the centre (v down), in the shape.
+    /// Every shape lies inside the unit circle, so any rotation stays inside the image.</summary>
     public static bool Inside(int shape, double u, double v)
     {
         double au = Math.Abs(u), av = Math.Abs(v);
@@ -143,7 +144,7 @@ public sealed class SyntheticShapes : IDataSplit
                 return ex * py - ey * (px - 1.0) >= 0.0; // the origin's side
             }
             case 7: return u * u + v * v <= 1.0 && (u - 0.45) * (u - 0.45) + v * v > 0.85 * 0.85;
-            case 8: return (v >= -0.85 && v <= -0.45 && au <= 0.8) || (au <= 0.2 && v >= -0.45 && v <= 0.9);
+            case 8: return (v >= -0.7 && v <= -0.35 && au <= 0.7) || (au <= 0.2 && v >= -0.35 && v <= 0.95);
             case 9: return au <= 0.85 && av >= 0.15 && av <= 0.5;
             default: throw new ArgumentOutOfRangeException(nameof(shape));
         }

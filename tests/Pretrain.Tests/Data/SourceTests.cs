@@ -240,6 +240,17 @@ public class SourceTests
     }
 
     [Fact]
+    public void EveryShapeLiesInsideItsCircumcircle()
+    {
+        for (int shape = 0; shape < 10; shape++)
+        for (int a = 0; a < 720; a++)
+        {
+            double t = a * Math.PI / 360;
+            Assert.False(SyntheticShapes.Inside(shape, 1.001 * Math.Cos(t), 1.001 * Math.Sin(t)), $"shape {shape} at angle {a / 2.0}");
+        }
+    }
+
+    [Fact]
     public void SyntheticGenerationIsFast()
     {
         var s = new SyntheticShapes(new SyntheticDataConfig { TrainSize = 4000, Rotate = true }, true);
