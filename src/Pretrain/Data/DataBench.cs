@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pretrain.Data;
+
+/// <summary>Library side of `pretrain data bench`: loader throughput after a warm-up, decode + all crops
+/// alone (one thread, and data.workers threads), and the full pipeline with the device augmentation
+/// applied to every view on the consuming thread.</summary>
+public static class DataBench
+{
+    /// <param name="augment">The device photometric stage for one view ([B,3,S,S]); null skips the pipeline run.</param>
+    public static DataBenchResult Run(IDataSplit split, TrainLoaderOptions options, Func<RawView, Tensor>? augment,
+        int batches = 20, int warmupBatches = 2)
+    {
+        if (batches < 1) throw new ArgumentOutOfRangeException(nameof(batches));
+        int workers = Math.Max(1, options.Workers);
+        double single = ImagesPerSecond(new TrainLoader(split, options with { Workers = 0 }), batches, warmupBatches, null);
+        double total = ImagesPerSecond(new TrainLoader(split, options with { Workers = workers }), batches, warmupBatches, null);
+        double pipeline = augment == null ? double.NaN
+            : ImagesPerSecond(new TrainLoader(split, options with { Workers = workers }), batches, warmupBatches, augment);
+        return new DataBenchResult
+        {
+            DecodeCropImagesPerSec = total,
+            DecodeCropImagesPerSecPerCore = single,
+            PipelineImagesPerSec = pipeline,
+            PipelineImagesPerSecPerCore = pipeline / workers,
+            Workers = workers,
+            ImagesMeasured = batches * options.BatchSize / options.WorldSize,
+            PeakRssMib = PeakMemory.PeakRssMib(),
+        };
+    }
+
+    private static double ImagesPerSecond(TrainLoader loader, int batches, int warmup, Func<RawView, Tensor>? augment)
+    {
+        var sw = new Stopwatch();
+        int seen = 0, images = 0;
+        foreach (var b in Endless(loader))
+        {
+            if (seen == warmup) sw.Start();
+            if (augment != null)
+            {
+                using var scope = torch.NewDisposeScope();
+                foreach (var v in b.Views) augment(v).sum().item<float>(); // forces device work to finish
+            }
+            if (seen >= warmup) images += b.Size;
+            if (++seen == warmup + batches) break;
+        }
+        return images / sw.Elapsed.TotalSeconds;
+    }
+
+    private static IEnumerable<RawBatch> Endless(TrainLoader loader)
+    {
+        for (int epoch = 0; ; epoch++)
+            foreach (var b in loader.Epoch(epoch)) yield return b;
+    }
+}

@@ -1,0 +1,37 @@
+using Pretrain.Config;
+
+namespace Pretrain.Data;
+
+/// <summary>What the training loader needs from the run config (plus distributed rank/world size).</summary>
+public sealed record TrainLoaderOptions
+{
+    /// <summary>Global batch size (all ranks together); incomplete last batches are dropped.</summary>
+    public required int BatchSize { get; init; }
+    public required long Seed { get; init; }
+    public required IReadOnlyList<ViewConfig> Views { get; init; }
+    public int Workers { get; init; } = 2;
+    public int Prefetch { get; init; } = 2;
+    /// <summary>data.on_error: false = skip (replace deterministically), true = fail.</summary>
+    public bool FailOnError { get; init; }
+    public int Rank { get; init; }
+    public int WorldSize { get; init; } = 1;
+
+    public static TrainLoaderOptions FromConfig(RunConfig cfg, int rank = 0, int worldSize = 1) => new()
+    {
+        BatchSize = cfg.Training.BatchSize,
+        Seed = cfg.Experiment.Seed,
+        Views = cfg.Augment.Views,
+        Workers = cfg.Data.Workers,
+        Prefetch = cfg.Data.Prefetch,
+        FailOnError = ParseOnError(cfg.Data.OnError),
+        Rank = rank,
+        WorldSize = worldSize,
+    };
+
+    public static bool ParseOnError(string s) => s.ToLowerInvariant() switch
+    {
+        "skip" => false,
+        "fail" => true,
+        _ => throw new ArgumentException($"data.on_error must be skip or fail, got '{s}'"),
+    };
+}
