@@ -19,8 +19,12 @@ public static class FeatureExtractor
         }
     }
 
-    public static Features Extract(Backbone backbone, IImageDataset dataset, RunConfig cfg, Device device, int batchSize = 256, int limit = 0)
+    /// <param name="features">backbone → feature rows; default the backbone's pooled feature.</param>
+    public static Features Extract(Backbone backbone, IDataSplit split, RunConfig cfg, Device device, int batchSize = 256, int limit = 0,
+        Func<Tensor, Tensor>? features = null)
     {
+        if (limit > 0 && limit < split.Count) split = new SubsetSplit(split, Enumerable.Range(0, limit).ToArray(), $"first {limit}");
+        features ??= x => backbone.call(x);
         var augmenter = new BatchAugmenter(cfg.Augment);
         var wasTraining = backbone.training;
         backbone.eval();
@@ -29,11 +33,11 @@ public static class FeatureExtractor
         try
         {
             using var noGrad = no_grad();
-            foreach (var batch in new EvalLoader(dataset, cfg, batchSize, limit).Batches())
+            foreach (var batch in EvalLoader.FromConfig(split, cfg, batchSize).Batches())
             {
                 using var scope = NewDisposeScope();
-                var x = augmenter.Normalize(augmenter.ToTensor(batch.Pixels, batch.Count, batch.Size, device));
-                xs.Add(scope.MoveToOuter(backbone.call(x).to(float32)));
+                var x = augmenter.Normalize(augmenter.ToTensor(batch.Pixels, batch.Size, batch.ImageSize, device));
+                xs.Add(scope.MoveToOuter(features(x).to(float32)));
                 ys.AddRange(batch.Labels);
             }
             var result = new Features(cat(xs), tensor(ys.ToArray(), device: device));

@@ -19,18 +19,18 @@ public static class FinalProbe
 
     public static Report Run(Backbone trained, RunConfig cfg, Device device, string runDir, ILogger log)
     {
-        var train = DatasetFactory.Create(cfg.Data, DataSplit.Train, log);
-        var val = DatasetFactory.Create(cfg.Data, DataSplit.Val, log);
-        if (!train.HasLabels || !val.HasLabels)
-            throw new UserInputException($"training.final_probe needs labelled train and val splits; data.source '{cfg.Data.Source}' has none");
+        var splits = DataSplits.Open(cfg.Data, cfg.Experiment.Seed);
+        var train = splits.Train;
+        var val = splits.Val;
+        if (val is null || train.Classes.Count == 0 || val.Classes.Count == 0)
+            throw new UserInputException($"training.final_probe needs labelled train and val splits; data.source '{cfg.Data.Source}' has none (set data.val_fraction?)");
         int limit = cfg.Eval.ProbeLimit;
 
         var (lin, knn) = Probe(trained, train, val, cfg, device, limit);
         manual_seed(cfg.Experiment.Seed + 7919);
         var randomModel = cfg.Model.Clone();
         randomModel.ZeroInitResidual = false;
-        using var random = BackboneFactory.Create(randomModel, cfg.Augment.Views[0].CropSize);
-        random.to(device);
+        using var random = BackboneFactory.Create(randomModel, cfg.Augment.Views[0].CropSize, device: device);
         var (rLin, rKnn) = Probe(random, train, val, cfg, device, limit);
 
         var report = new Report(lin, rLin, knn, rKnn, Math.Min(train.Count, limit > 0 ? limit : int.MaxValue), val.Count);
@@ -49,7 +49,7 @@ public static class FinalProbe
         return report;
     }
 
-    private static (double Linear, double Knn) Probe(Backbone backbone, IImageDataset train, IImageDataset val, RunConfig cfg, Device device, int limit)
+    private static (double Linear, double Knn) Probe(Backbone backbone, IDataSplit train, IDataSplit val, RunConfig cfg, Device device, int limit)
     {
         using var scope = NewDisposeScope();
         using var tr = FeatureExtractor.Extract(backbone, train, cfg, device, limit: limit);

@@ -46,10 +46,8 @@ public sealed class Dino : ISslMethod
 
     private DinoNetwork Build(ModelConfig model, int imageSize, double dropPath)
     {
-        var m = model.Clone();
-        m.DropPath = dropPath;
-        var backbone = BackboneFactory.Create(m, imageSize);
-        return new DinoNetwork(backbone, new DinoHead(backbone.FeatureDim, _cfg.OutDim, _cfg.UseBnInHead, _cfg.NormLastLayer, _cfg.HiddenDim, _cfg.BottleneckDim));
+        var backbone = BackboneFactory.Create(model, imageSize, dropPath: dropPath);
+        return new DinoNetwork(backbone, DinoHead.FromConfig(_cfg, backbone.FeatureDim));
     }
 
     public string Name => "dino";

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Pretrain.Config;
+using Pretrain.Data;
 using Serilog;
 
 namespace Pretrain.Training;
@@ -30,7 +31,7 @@ public static class StepBench
         }
         var sorted = times.OrderBy(t => t).ToArray();
         double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
-        return new Result(median, cfg.Training.BatchSize * 1000.0 / median, ProcessMemory.PeakRssMib(), TorchSharp.torch.get_num_threads(),
+        return new Result(median, cfg.Training.BatchSize * 1000.0 / median, PeakMemory.PeakRssMib(), TorchSharp.torch.get_num_threads(),
             cfg.Training.BatchSize, steps, times.ToArray());
     }
 }

@@ -25,7 +25,7 @@ public sealed class Trainer : IDisposable
     private readonly ILogger _log;
     private readonly CancellationToken _stop;
     private readonly Device _device;
-    private readonly MultiViewLoader _loader;
+    private readonly TrainLoader _loader;
     private readonly BatchAugmenter _augmenter;
     private readonly ISslMethod _method;
     private readonly IOptimizer _optimizer;
@@ -36,7 +36,7 @@ public sealed class Trainer : IDisposable
     private readonly List<JsonObject> _history = [];
 
     public TrainingPlan Plan { get; }
-    internal MultiViewLoader Loader => _loader;
+    internal TrainLoader Loader => _loader;
     public long Step { get; private set; }
     public ISslMethod Method => _method;
     public Device Device => _device;
@@ -50,10 +50,15 @@ public sealed class Trainer : IDisposable
         _device = DeviceSelector.Resolve(deviceOverride ?? cfg.Experiment.Device);
         set_num_threads(DeviceSelector.Threads(cfg.Experiment, cfg.Data));
 
-        var dataset = DatasetFactory.Create(cfg.Data, DataSplit.Train, log);
-        _loader = new MultiViewLoader(dataset, cfg, log);
+        var splits = DataSplits.Open(cfg.Data, cfg.Experiment.Seed);
+        _loader = new TrainLoader(splits.Train, TrainLoaderOptions.FromConfig(cfg), m => log.Warning("{Data}", m));
+        _loader.EpochCompleted += (epoch, replaced) =>
+        {
+            if (replaced > 0) log.Warning("epoch {Epoch}: {Replaced} unreadable samples replaced (data.on_error: skip)", epoch, replaced);
+        };
         _augmenter = new BatchAugmenter(cfg.Augment);
-        Plan = TrainingPlan.From(cfg.Training, _loader.StepsPerEpoch);
+        Plan = TrainingPlan.From(cfg.Training, _loader.BatchesPerEpoch);
+        _log.Information("Data: {Train}", splits.Train.Description);
 
         manual_seed(cfg.Experiment.Seed);
         _method = MethodFactory.Create(cfg, Plan, _device);
@@ -224,7 +229,7 @@ public sealed class Trainer : IDisposable
     public void Dispose()
     {
         _metrics.Dispose();
-        _loader.Dispose();
+        _optimizer.Dispose();
         _method.Dispose();
     }
 }
