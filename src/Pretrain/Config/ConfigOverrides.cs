@@ -57,7 +57,11 @@ internal static class ConfigOverrides
                     if (last) map.Children.Add(keyNode, value);
                     else
                     {
-                        var child = NewOverrideMapping(tree, text);
+                        // Indexing into a list the files leave at its default needs that default list.
+                        YamlNode child = int.TryParse(segments[i + 1], out _) && DefaultList(segments[..(i + 1)]) is { } list
+                            ? list
+                            : new YamlMappingNode();
+                        tree.RegisterOverride(child, text);
                         map.Children.Add(keyNode, child);
                         current = child;
                     }
@@ -68,6 +72,22 @@ internal static class ConfigOverrides
                 throw new ConfigException($"--set {text}: {prefix}: cannot set '{segments[i]}' inside a single value");
             }
         }
+    }
+
+    /// <summary>The model's default value at a key path as YAML nodes, when it is a list.</summary>
+    static YamlSequenceNode? DefaultList(string[] keyPath)
+    {
+        object? value = new RunConfig();
+        foreach (var segment in keyPath)
+        {
+            if (value is System.Collections.IList items && int.TryParse(segment, out int i) && i < items.Count) value = items[i];
+            else if (value is not null && ConfigSchema.Keys(value.GetType()).TryGetValue(segment, out var property)) value = property.GetValue(value);
+            else return null;
+        }
+        if (value is not System.Collections.IList) return null;
+        var stream = new YamlStream();
+        stream.Load(new StringReader(ConfigWriter.Serializer.Serialize(value)));
+        return stream.Documents[0].RootNode as YamlSequenceNode;
     }
 
     static YamlMappingNode NewOverrideMapping(ConfigTree tree, string text)

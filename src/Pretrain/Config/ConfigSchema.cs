@@ -83,8 +83,11 @@ internal static class ConfigSchema
             throw tree.Error(node, path, $"expected {expected}, got {Describe(node)}");
         if (ConfigTree.IsNull(scalar))
         {
-            if (nullable) return;
-            throw tree.Error(node, path, $"expected {expected}, got nothing");
+            if (!nullable) throw tree.Error(node, path, $"expected {expected}, got nothing");
+            // An empty plain scalar would be re-emitted as '' (an empty string); keep it a null.
+            scalar.Value = "null";
+            scalar.Style = YamlDotNet.Core.ScalarStyle.Plain;
+            return;
         }
 
         var text = scalar.Value!;

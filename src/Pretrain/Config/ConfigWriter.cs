@@ -13,7 +13,7 @@ namespace Pretrain.Config;
 /// </summary>
 public static class ConfigWriter
 {
-    static readonly ISerializer Serializer = new SerializerBuilder()
+    internal static readonly ISerializer Serializer = new SerializerBuilder()
         .WithNamingConvention(UnderscoredNamingConvention.Instance)
         .ConfigureDefaultValuesHandling(DefaultValuesHandling.OmitNull)
         .WithEventEmitter(next => new InlineScalarLists(next))
