@@ -12,7 +12,7 @@ namespace Pretrain.Cli;
 /// `static Command Create(CliSession)` and add one line to <see cref="Registrations"/>; a parent group
 /// such as `bench` is created by the first command registered under it.
 /// </summary>
-public static class CliApp
+public static partial class CliApp
 {
     /// <summary>(parent group, or "" for top level; factory), in help order.</summary>
     static readonly (string Group, Func<CliSession, Command> Create)[] Registrations =
@@ -104,11 +104,14 @@ public static class CliApp
             names.Insert(0, result.Command.Name);
         var command = string.Join(' ', names);
         // "Required command was not provided" only adds noise next to a more specific error.
-        var messages = parse.Errors.Select(e => e.Message.TrimEnd('.')).ToList();
+        var messages = parse.Errors.Select(e => OneLine().Replace(e.Message, " ").TrimEnd('.')).ToList();
         if (messages.Count > 1) messages.RemoveAll(m => m.StartsWith("Required command", StringComparison.Ordinal));
         var errors = string.Join("; ", messages);
         return $"{command}: {errors} (see '{command} --help')";
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\s*\n\s*")]
+    private static partial System.Text.RegularExpressions.Regex OneLine();
 
     sealed class PrintVersion : SynchronousCommandLineAction
     {

@@ -16,12 +16,12 @@ public static class FailureReport
         var e = Unwrap(exception);
         if (e is OperationCanceledException && (shutdown is null || shutdown.IsRequested))
         {
-            log?.Logger.Warning("stopped by {Signal}", shutdown?.Signal?.ToString() ?? "cancellation");
+            log?.Logger.Warning("stopped by {Signal:l}", shutdown?.Signal?.ToString() ?? "cancellation");
             return shutdown?.ExitCode ?? ExitCodes.Interrupted;
         }
         if (e is ConfigException or UserInputException)
         {
-            log?.FileOnly.Error(e, "{Message}", e.Message);
+            log?.FileOnly.Error(e, "{Message:l}", e.Message);
             stderr.WriteLine(OneLine(e.Message));
             return ExitCodes.UsageError;
         }

@@ -58,7 +58,7 @@ internal static class RunCommand
 
         using var log = RunLog.Create(runDir, level, session.Out, session.Err);
         using var shutdown = ShutdownSignal.ListenToProcess(signal => log.Logger.Warning(
-            "{Signal} received: stopping after the current step and saving a checkpoint (send it again to quit at once)", signal));
+            "{Signal:l} received: stopping after the current step and saving a checkpoint (send it again to quit at once)", signal.ToString()));
         var previousGlobal = Serilog.Log.Logger;
         Serilog.Log.Logger = log.Logger;
         try
