@@ -39,6 +39,13 @@ internal static class ConfigSchema
     static void CheckMapping(ConfigTree tree, YamlMappingNode map, Type section, string path)
     {
         var keys = Keys(section);
+        // A section header whose keys are all commented out (`sdmp:`) means "defaults", not an error.
+        var emptySections = map.Children
+            .Where(kv => kv.Key is YamlScalarNode { Value: { } k } && keys.TryGetValue(k, out var p) && IsSection(p.PropertyType)
+                         && kv.Value is YamlScalarNode v && ConfigTree.IsNull(v))
+            .Select(kv => kv.Key).ToList();
+        foreach (var key in emptySections) map.Children[key] = new YamlMappingNode();
+
         foreach (var (keyNode, value) in map.Children)
         {
             if (keyNode is not YamlScalarNode { Value: { Length: > 0 } key })

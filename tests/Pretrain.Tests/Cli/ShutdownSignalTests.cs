@@ -31,3 +31,19 @@ public class ShutdownSignalTests
         Assert.Equal(130, signal.ExitCode);
     }
 }
+
+public class ShutdownSignalProcessTests
+{
+    [DllImport("libc", SetLastError = true)]
+    static extern int kill(int pid, int signal);
+
+    [Fact]
+    public void RealSigtermIsCaughtAndDoesNotEndTheProcess()
+    {
+        using var signal = ShutdownSignal.ListenToProcess();
+        Assert.Equal(0, kill(Environment.ProcessId, 15));
+        Assert.True(signal.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(10)));
+        Assert.Equal(PosixSignal.SIGTERM, signal.Signal);
+        Assert.Equal(143, signal.ExitCode);
+    }
+}

@@ -144,3 +144,16 @@ public class ConfigValidationTests
         Assert.Equal("prob_mix", s.Target);
     }
 }
+
+public class ConfigSectionTests
+{
+    [Fact]
+    public void EmptySectionHeaderMeansDefaults()
+    {
+        using var dir = new TempConfigDir();
+        var c = ConfigLoader.Load(dir.Write("x.yaml", "sdmp:\n  # enabled: true\ntraining:\n  epochs: 4\n"));
+        Assert.False(c.Sdmp.Enabled);
+        Assert.Equal(["mixup", "cutmix", "resizemix"], c.Sdmp.Ops);
+        Assert.Equal(4, c.Training.Epochs);
+    }
+}
