@@ -1,0 +1,56 @@
+using Serilog;
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Filters;
+using Serilog.Formatting.Compact;
+
+namespace Pretrain.Cli.Logging;
+
+/// <summary>
+/// The logger of one run: human lines on the console and JSON lines (`log.jsonl`, appended on resume)
+/// in the run folder. Events from <see cref="FileOnly"/> skip the console; the CLI uses it for traces
+/// and errors it prints in its own one-line form.
+/// </summary>
+public sealed class RunLog : IDisposable
+{
+    public const string FileName = "log.jsonl";
+    const string FileOnlyProperty = "FileOnly";
+
+    RunLog(Logger logger, string filePath)
+    {
+        Logger = logger;
+        FilePath = filePath;
+        FileOnly = logger.ForContext(FileOnlyProperty, true);
+    }
+
+    public Logger Logger { get; }
+    public ILogger FileOnly { get; }
+    public string FilePath { get; }
+
+    public static RunLog Create(string runDir, LogEventLevel level, TextWriter stdout, TextWriter stderr)
+    {
+        var path = Path.Combine(runDir, FileName);
+        var logger = new LoggerConfiguration()
+            .MinimumLevel.Is(level)
+            .WriteTo.File(new RenderedCompactJsonFormatter(), path)
+            .WriteTo.Logger(console => console
+                .Filter.ByExcluding(Matching.WithProperty(FileOnlyProperty))
+                .WriteTo.Sink(new TextWriterSink(stdout, stderr)))
+            .CreateLogger();
+        return new RunLog(logger, path);
+    }
+
+    public static readonly string[] LevelNames = ["verbose", "debug", "information", "warning", "error"];
+
+    public static LogEventLevel ParseLevel(string name) => name switch
+    {
+        "verbose" => LogEventLevel.Verbose,
+        "debug" => LogEventLevel.Debug,
+        "information" => LogEventLevel.Information,
+        "warning" => LogEventLevel.Warning,
+        "error" => LogEventLevel.Error,
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown log level"),
+    };
+
+    public void Dispose() => Logger.Dispose();
+}

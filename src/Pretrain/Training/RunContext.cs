@@ -1,0 +1,18 @@
+using Pretrain.Config;
+
+namespace Pretrain.Training;
+
+/// <summary>
+/// Everything a training run gets from the command line: the validated config, where it came from, the
+/// run folder (already created, holding config.yaml and log.jsonl), what to resume from
+/// (null, "auto" or a path), a device that overrides experiment.device (null = use the config),
+/// the run's logger and the Ctrl-C / SIGTERM signal to poll between steps.
+/// </summary>
+public sealed record RunContext(
+    RunConfig Config,
+    string ConfigPath,
+    string RunDir,
+    string? Resume,
+    string? DeviceOverride,
+    Serilog.ILogger Log,
+    ShutdownSignal Shutdown);

@@ -1,0 +1,63 @@
+using System.Runtime.InteropServices;
+
+namespace Pretrain.Training;
+
+/// <summary>
+/// Turns the first SIGINT (Ctrl-C) or SIGTERM into a cancellation request so the trainer can finish the
+/// current step, write a checkpoint and return; a second signal gets the default action and ends the
+/// process at once. The exit code tells which signal stopped the run (130 for SIGINT, 143 for SIGTERM,
+/// the shell's 128 + signal number convention).
+/// </summary>
+public sealed class ShutdownSignal : IDisposable
+{
+    public const int InterruptExitCode = 130;
+    public const int TerminateExitCode = 143;
+
+    readonly CancellationTokenSource source = new();
+    readonly List<PosixSignalRegistration> registrations = [];
+    readonly Action<PosixSignal>? onRequested;
+    int requested;
+
+    /// <summary>A signal that only <see cref="Request"/> triggers (tests, embedding).</summary>
+    public ShutdownSignal(Action<PosixSignal>? onRequested = null) => this.onRequested = onRequested;
+
+    /// <summary>Listens for SIGINT and SIGTERM sent to this process.</summary>
+    public static ShutdownSignal ListenToProcess(Action<PosixSignal>? onRequested = null)
+    {
+        var signal = new ShutdownSignal(onRequested);
+        foreach (var s in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
+            signal.registrations.Add(PosixSignalRegistration.Create(s, signal.OnSignal));
+        return signal;
+    }
+
+    public CancellationToken Token => source.Token;
+
+    public bool IsRequested => source.IsCancellationRequested;
+
+    /// <summary>The first signal received, or null.</summary>
+    public PosixSignal? Signal { get; private set; }
+
+    public int ExitCode => Signal == PosixSignal.SIGTERM ? TerminateExitCode : InterruptExitCode;
+
+    /// <summary>Records the signal and cancels <see cref="Token"/>; returns false when a stop was already requested.</summary>
+    public bool Request(PosixSignal signal)
+    {
+        if (Interlocked.Exchange(ref requested, 1) == 1) return false;
+        Signal = signal;
+        source.Cancel();
+        onRequested?.Invoke(signal);
+        return true;
+    }
+
+    void OnSignal(PosixSignalContext context)
+    {
+        // Cancel = true suppresses the default termination; a repeated signal keeps the default.
+        context.Cancel = Request(context.Signal);
+    }
+
+    public void Dispose()
+    {
+        foreach (var r in registrations) r.Dispose();
+        source.Dispose();
+    }
+}

@@ -1,0 +1,158 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Pretrain.Config;
+using Pretrain.Tests.Config;
+using Pretrain.Training;
+using Xunit;
+
+namespace Pretrain.Tests.Cli;
+
+public class RunCommandTests
+{
+    static string[] LogMessages(string runDir) =>
+        File.ReadAllLines(Path.Combine(runDir, "log.jsonl"))
+            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("@m").GetString()!)
+            .ToArray();
+
+    [Fact]
+    public void RunPreparesTheFolderAndHandsTheContextToTheTrainer()
+    {
+        using var dir = new TempConfigDir();
+        var file = dir.Write("x.yaml", "experiment:\n  name: first\ntraining:\n  epochs: 2\n");
+        var runDir = dir.PathOf("runs/first");
+        RunContext? seen = null;
+
+        var r = CliResult.Run(["run", "--config", file, "--output", runDir, "--set", "training.batch_size=8", "--device", "cpu"],
+            ctx => { seen = ctx; ctx.Log.Information("trainer says {Value}", 42); return 0; });
+
+        Assert.Equal(0, r.ExitCode);
+        Assert.NotNull(seen);
+        Assert.Equal(runDir, seen.RunDir);
+        Assert.Equal(file, seen.ConfigPath);
+        Assert.Equal("cpu", seen.DeviceOverride);
+        Assert.Null(seen.Resume);
+        Assert.Equal(8, seen.Config.Training.BatchSize);
+        Assert.False(seen.Shutdown.IsRequested);
+
+        var written = File.ReadAllText(Path.Combine(runDir, "config.yaml"));
+        Assert.Equal(ConfigWriter.ToYaml(seen.Config), written);
+        Assert.Equal(written, ConfigWriter.ToYaml(ConfigLoader.Load(Path.Combine(runDir, "config.yaml"))));
+        Assert.Contains("trainer says 42", LogMessages(runDir));
+        Assert.Contains("trainer says 42", r.Out);
+    }
+
+    [Fact]
+    public void RunFolderDefaultsToExperimentOutputSlashName()
+    {
+        using var dir = new TempConfigDir();
+        var file = dir.Write("x.yaml", $"experiment:\n  name: named\n  output: {dir.PathOf("out")}\n");
+        string? runDir = null;
+        var r = CliResult.Run(["run", "--config", file], ctx => { runDir = ctx.RunDir; return 0; });
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(dir.PathOf("out/named"), runDir);
+        Assert.True(File.Exists(dir.PathOf("out/named/config.yaml")));
+    }
+
+    [Fact]
+    public void InvalidConfigStopsBeforeAnyFolderIsCreated()
+    {
+        using var dir = new TempConfigDir();
+        var file = dir.Write("x.yaml", "training:\n  batch_size: -1\n");
+        bool trained = false;
+        var r = CliResult.Run(["run", "--config", file, "--output", dir.PathOf("run")], _ => { trained = true; return 0; });
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal($"{ConfigPaths.Display(file)}:2:15: training.batch_size: must be >= 1, got -1", r.ErrLine);
+        Assert.False(trained);
+        Assert.False(Directory.Exists(dir.PathOf("run")));
+    }
+
+    [Fact]
+    public void ExistingRunIsNotOverwrittenButCanBeResumed()
+    {
+        using var dir = new TempConfigDir();
+        var file = dir.Write("x.yaml", "training:\n  epochs: 2\n");
+        var runDir = dir.PathOf("run");
+        Assert.Equal(0, CliResult.Run(["run", "--config", file, "--output", runDir], _ => 0).ExitCode);
+        var original = File.ReadAllText(Path.Combine(runDir, "config.yaml"));
+
+        var again = CliResult.Run(["run", "--config", file, "--output", runDir], _ => 0);
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("already holds a run (config.yaml); continue it with --resume auto", again.ErrLine);
+
+        string? resume = null;
+        var same = CliResult.Run(["run", "--config", file, "--output", runDir, "--resume", "auto"], ctx => { resume = ctx.Resume; return 0; });
+        Assert.Equal(0, same.ExitCode);
+        Assert.Equal("auto", resume);
+        Assert.False(File.Exists(Path.Combine(runDir, "config.resume.yaml")));
+
+        var changed = CliResult.Run(["run", "--config", file, "--output", runDir, "--resume", "auto", "--set", "training.epochs=4"], _ => 0);
+        Assert.Equal(0, changed.ExitCode);
+        Assert.Equal(original, File.ReadAllText(Path.Combine(runDir, "config.yaml")));
+        Assert.Equal(4, ConfigLoader.Load(Path.Combine(runDir, "config.resume.yaml")).Training.Epochs);
+
+        var missing = CliResult.Run(["run", "--config", file, "--output", runDir, "--resume", dir.PathOf("nope.ckpt")], _ => 0);
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Equal($"--resume {dir.PathOf("nope.ckpt")}: no such checkpoint file or run folder", missing.ErrLine);
+    }
+
+    [Fact]
+    public void TrainerUserInputErrorIsOneLineAndCodeTwo()
+    {
+        using var dir = new TempConfigDir();
+        var file = dir.Write("x.yaml", "");
+        var runDir = dir.PathOf("run");
+        var r = CliResult.Run(["run", "--config", file, "--output", runDir], _ => throw new UserInputException("data/train: no images found"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("data/train: no images found", r.ErrLine);
+        Assert.Contains("data/train: no images found", LogMessages(runDir));
+    }
+
+    [Fact]
+    public void TrainerCrashIsCodeOneWithTheTraceInTheRunLog()
+    {
+        using var dir = new TempConfigDir();
+        var file = dir.Write("x.yaml", "");
+        var runDir = dir.PathOf("run");
+        var r = CliResult.Run(["run", "--config", file, "--output", runDir], _ => throw new InvalidOperationException("tensor shapes disagree"));
+        Assert.Equal(1, r.ExitCode);
+        var logPath = Path.Combine(runDir, "log.jsonl");
+        Assert.Equal($"error: InvalidOperationException: tensor shapes disagree (full trace in {logPath})", r.ErrLine);
+        var fatal = File.ReadAllLines(logPath).Select(l => JsonDocument.Parse(l).RootElement).Single(e => e.TryGetProperty("@x", out _));
+        Assert.Equal("Fatal", fatal.GetProperty("@l").GetString());
+        Assert.Contains(nameof(TrainerCrashIsCodeOneWithTheTraceInTheRunLog), fatal.GetProperty("@x").GetString());
+    }
+
+    [Fact]
+    public void SignalStopsMapTo130And143()
+    {
+        using var dir = new TempConfigDir();
+        var file = dir.Write("x.yaml", "");
+
+        var term = CliResult.Run(["run", "--config", file, "--output", dir.PathOf("a")],
+            ctx => { ctx.Shutdown.Request(PosixSignal.SIGTERM); return 0; });
+        Assert.Equal(143, term.ExitCode);
+
+        var interrupt = CliResult.Run(["run", "--config", file, "--output", dir.PathOf("b")],
+            ctx => { ctx.Shutdown.Request(PosixSignal.SIGINT); ctx.Shutdown.Token.ThrowIfCancellationRequested(); return 0; });
+        Assert.Equal(130, interrupt.ExitCode);
+        Assert.Contains("[WRN] SIGINT received: stopping after the current step", interrupt.Err);
+    }
+
+    [Fact]
+    public void LogLevelOptionFiltersConsoleAndFile()
+    {
+        using var dir = new TempConfigDir();
+        var file = dir.Write("x.yaml", "logging:\n  level: debug\n");
+        var runDir = dir.PathOf("run");
+        var r = CliResult.Run(["run", "--config", file, "--output", runDir, "--log-level", "warning"],
+            ctx => { ctx.Log.Information("chatty"); ctx.Log.Warning("careful"); return 0; });
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal("", r.Out);
+        Assert.Contains("careful", r.Err);
+        Assert.Equal(["careful"], LogMessages(runDir));
+
+        var fromConfig = CliResult.Run(["run", "--config", file, "--output", dir.PathOf("run2")],
+            ctx => { ctx.Log.Debug("details"); return 0; });
+        Assert.Contains("details", LogMessages(dir.PathOf("run2")));
+    }
+}

@@ -1,2 +1,0 @@
-using Xunit;
-public class SmokeTests { [Fact] public void TorchLoads() => Assert.Equal("4", Pretrain.TorchProbe.Describe()); }
