@@ -33,4 +33,28 @@ public static class ConfigLoader
         ConfigRules.Check(config, tree);
         return config;
     }
+
+    /// <summary>
+    /// A config that was resolved and saved before (a checkpoint's copy of config.yaml). Without
+    /// overrides it is taken as it is (its data paths may belong to another machine); with overrides it
+    /// goes through the full loader, so they are checked like `--set` on a file.
+    /// </summary>
+    public static RunConfig FromYaml(string yaml, string source, IReadOnlyList<string>? overrides = null)
+    {
+        if (overrides is { Count: > 0 })
+        {
+            var tmp = Path.Combine(Path.GetTempPath(), $"pretrain-config-{Guid.NewGuid():N}.yaml");
+            File.WriteAllText(tmp, yaml);
+            try { return Load(tmp, overrides); }
+            finally { File.Delete(tmp); }
+        }
+        try
+        {
+            return Deserializer.Deserialize<RunConfig?>(yaml) ?? new RunConfig();
+        }
+        catch (YamlDotNet.Core.YamlException e)
+        {
+            throw new ConfigException($"{source}: its saved config does not load ({e.InnerException?.Message ?? e.Message})");
+        }
+    }
 }

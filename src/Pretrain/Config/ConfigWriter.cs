@@ -22,6 +22,9 @@ public static class ConfigWriter
 
     public static string ToYaml(RunConfig config) => Serializer.Serialize(config);
 
+    /// <summary>One section (e.g. the model) as YAML, for comparing two configs section by section.</summary>
+    public static string SectionYaml(object section) => Serializer.Serialize(section);
+
     sealed class InlineScalarLists(IEventEmitter next) : ChainedEventEmitter(next)
     {
         public override void Emit(SequenceStartEventInfo eventInfo, IEmitter emitter)

@@ -132,6 +132,8 @@ public sealed class ModelConfig
     public string Block { get; set; } = "basic";
     public int[] Layers { get; set; } = [];
     public int[] Widths { get; set; } = [];
+
+    public ModelConfig Clone() => (ModelConfig)MemberwiseClone();
 }
 
 public sealed class MethodConfig
