@@ -20,8 +20,8 @@ public static class HsvColorSpace
     }
 
     /// <summary>
-    /// Closed form of torchvision's six-sector table: channel n ∈ {R:5, G:3, B:1} is
-    /// V − V·S·clamp(min(k, 4 − k), 0, 1) with k = (n + 6H) mod 6.
+    /// Closed form of torchvision's six-sector table: channel c is V − V·S·(1 − f_c(6H)) with the
+    /// full-saturation hue ramps f_c of ColorOps.AdjustHue.
     /// </summary>
     public static Tensor HsvToRgb(Tensor hsv)
     {
@@ -30,30 +30,28 @@ public static class HsvColorSpace
         var h = hsv.narrow(1, 0, 1);
         var s = hsv.narrow(1, 1, 1);
         var v = hsv.narrow(1, 2, 1);
-        var k = ColorOps.Sectors(hsv).add(h.mul(6.0)).remainder_(6.0);
-        var w = minimum(k, k.neg().add_(4.0)).clamp_(0.0, 1.0);
-        return scope.MoveToOuter(v - (v * s) * w);
+        var ramp = (h.mul(6.0).remainder_(6.0) - ColorOps.RampOffset(hsv))
+            .abs_().mul_(ColorOps.RampSign(hsv)).add_(ColorOps.RampBias(hsv)).clamp_(0.0, 1.0);
+        return scope.MoveToOuter(v - (v * s) * ramp.neg_().add_(1.0));
     }
 
     /// <summary>
-    /// torchvision's hue before its "/6 + 1 mod 1": (B−G)/C where R is the max, 2 + (R−B)/C where G is,
-    /// 4 + (G−R)/C otherwise (C = max − min; 0 for gray pixels). [N,1,H,W], in [−1, 5).
+    /// torchvision's hue before its "/6 + 1 mod 1": (G−B)/C where R is the max, 2 + (B−R)/C where G is,
+    /// 4 + (R−G)/C otherwise (C = max − min; 0 for gray pixels). [N,1,H,W], in [−1, 5).
     /// </summary>
     internal static Tensor HueSixths(Tensor rgb, Tensor maxc, Tensor cr)
     {
         using var scope = NewDisposeScope();
-        var divisor = cr.masked_fill(cr == 0, 1.0);
-        // (max − c)/C per channel: rc, gc, bc of torchvision.
-        var d = (maxc - rgb).div_(divisor);
-        var rc = d.narrow(1, 0, 1);
-        var gc = d.narrow(1, 1, 1);
-        var bc = d.narrow(1, 2, 1);
-        var hr = bc - gc;
-        var hg = (rc - bc).add_(2.0);
-        var hb = (gc - rc).add_(4.0);
-        var isR = maxc == rgb.narrow(1, 0, 1);
-        var isG = maxc == rgb.narrow(1, 1, 1);
-        var h = where(isR, hr, where(isG, hg, hb));
+        var r = rgb.narrow(1, 0, 1);
+        var g = rgb.narrow(1, 1, 1);
+        var b = rgb.narrow(1, 2, 1);
+        // Numerators over C, selected before the one division.
+        var fromR = g - b;
+        var fromG = (b - r).add_(cr, 2.0);
+        var fromB = (r - g).add_(cr, 4.0);
+        var h = where(maxc == r, fromR, where(maxc == g, fromG, fromB));
+        // Gray pixels have a zero numerator (R is the max, G = B); any non-zero divisor keeps h = 0.
+        h.div_(cr.masked_fill(cr == 0, 1.0));
         return scope.MoveToOuter(h);
     }
 }

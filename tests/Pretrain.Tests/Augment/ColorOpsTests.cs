@@ -114,4 +114,17 @@ public class ColorOpsTests
         Assert.Equal(1.0, hsv[4], 6);
         Assert.Equal(0.8, hsv[5], 6);
     }
+
+    [Fact]
+    public void HsvToRgbFollowsTorchvisionsSectorTable()
+    {
+        // torchvision: i = floor(6H), f = 6H − i, p = V(1−S), q = V(1−S·f), t = V(1−S(1−f)),
+        // sector 1 → (q, V, p), sector 4 → (t, p, V).
+        var hsv = tensor(new float[] { 0.25f, 0.75f, 0.5f, 0.4f, 0.8f, 0.5f }).view(1, 3, 1, 2);
+        var rgb = TestImages.Values(HsvColorSpace.HsvToRgb(hsv));
+        // pixel 0: H .25 → 6H = 1.5, f .5, S .5, V .8: p .4, q .6 → (.6, .8, .4)
+        // pixel 1: H .75 → 6H = 4.5, f .5, S .4, V .5: p .3, t .4 → (.4, .3, .5)
+        float[] want = [0.6f, 0.4f, 0.8f, 0.3f, 0.4f, 0.5f];
+        for (int i = 0; i < 6; i++) Assert.Equal(want[i], rgb[i], 6);
+    }
 }
