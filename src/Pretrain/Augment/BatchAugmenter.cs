@@ -1,0 +1,127 @@
+using Pretrain.Config;
+using Pretrain.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pretrain.Augment;
+
+/// <summary>
+/// The photometric half of the view pipelines, on the training device and vectorised over the batch:
+/// uint8 HWC → float [B,3,S,S] in [0,1], then (MoCo v3 / BYOL order) colour jitter with probability
+/// jitter_p in a random order per sample, grayscale, Gaussian blur, solarize, normalize.
+/// Per-sample parameters are drawn on the host (PhotometricParams) and uploaded once per batch; which
+/// samples take which op at which step is known on the host too, so every op runs once per
+/// (step, op) on the gathered subset of samples that take it: no per-sample tensor work, no device sync.
+/// </summary>
+public sealed class BatchAugmenter
+{
+    private readonly AugmentConfig _cfg;
+
+    public BatchAugmenter(AugmentConfig cfg)
+    {
+        if (cfg.Mean is not { Length: 3 } || cfg.Std is not { Length: 3 } || cfg.Std.Any(s => s <= 0))
+            throw new ArgumentException("augment.mean and augment.std need 3 values, std > 0");
+        _cfg = cfg;
+    }
+
+    /// <summary>One view of a batch → [B,3,S,S] float32 on device, normalized unless asked not to.</summary>
+    public Tensor Apply(RawView view, Device device, bool normalize = true)
+    {
+        int b = view.SampleKeys.Length;
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var x = ToTensor(view.Pixels, b, view.CropSize, device);
+        ApplyInPlace(x, PhotometricParams.Draw(view.Config, view.SampleKeys));
+        if (normalize) NormalizeInPlace(x);
+        return scope.MoveToOuter(x);
+    }
+
+    /// <summary>The photometric ops with explicit parameters, on x [B,3,H,W] in [0,1] (x is left as is).</summary>
+    public static Tensor Apply(Tensor x, PhotometricParams p)
+    {
+        using var _ = no_grad();
+        return ApplyInPlace(x.clone(), p);
+    }
+
+    /// <summary>uint8 HWC bytes of a batch → float [B,3,S,S] in [0,1] on device.</summary>
+    public Tensor ToTensor(byte[] hwc, int batch, int size, Device device)
+    {
+        long count = (long)batch * size * size * 3;
+        if (hwc.LongLength != count)
+            throw new ArgumentException($"expected {count} bytes for {batch}×{size}×{size}×3, got {hwc.LongLength}");
+        using var scope = NewDisposeScope();
+        // Shares the managed array (no copy); only the uint8 bytes travel to the device, a quarter of
+        // the float volume. One copy_ both converts and transposes HWC → CHW, then one in-place scale.
+        var raw = frombuffer(hwc, ScalarType.Byte, count).view(batch, size, size, 3).to(device);
+        var x = empty([batch, 3, size, size], ScalarType.Float32, device);
+        x.copy_(raw.permute(0, 3, 1, 2));
+        x.div_(255.0);
+        return scope.MoveToOuter(x);
+    }
+
+    /// <summary>(x − mean) / std per channel, as a new tensor.</summary>
+    public Tensor Normalize(Tensor x) => NormalizeInPlace(x.clone());
+
+    private Tensor NormalizeInPlace(Tensor x)
+    {
+        Grayscale.CheckRgb(x);
+        using var scope = NewDisposeScope();
+        var mean = tensor(_cfg.Mean, dtype: x.dtype, device: x.device).view(1, 3, 1, 1);
+        var std = tensor(_cfg.Std, dtype: x.dtype, device: x.device).view(1, 3, 1, 1);
+        x.sub_(mean).div_(std);
+        return x;
+    }
+
+    // Subset layout: 4 steps × 4 ops of colour jitter, then grayscale, blur, solarize.
+    private const int GraySet = 16, BlurSet = 17, SolarizeSet = 18;
+
+    internal static Tensor ApplyInPlace(Tensor x, PhotometricParams p)
+    {
+        Grayscale.CheckRgb(x);
+        int b = p.Count;
+        if (x.shape[0] != b) throw new ArgumentException($"batch of {x.shape[0]} with parameters for {b}");
+        using var scope = NewDisposeScope();
+
+        var host = new float[b * 5];
+        var sets = new List<int>[SolarizeSet + 1];
+        for (int s = 0; s < sets.Length; s++) sets[s] = [];
+        for (int i = 0; i < b; i++)
+        {
+            host[5 * i + PhotometricParams.BrightnessOp] = (float)p.Brightness[i];
+            host[5 * i + PhotometricParams.ContrastOp] = (float)p.Contrast[i];
+            host[5 * i + PhotometricParams.SaturationOp] = (float)p.Saturation[i];
+            host[5 * i + PhotometricParams.HueOp] = (float)p.Hue[i];
+            host[5 * i + 4] = (float)p.Sigma[i];
+            if (p.Jitter[i])
+            {
+                if (p.Order[i] is not { Length: 4 } order || order.Distinct().Count() != 4 || order.Any(o => o is < 0 or > 3))
+                    throw new ArgumentException($"sample {i}: order must be a permutation of 0..3");
+                for (int step = 0; step < 4; step++) sets[4 * step + order[step]].Add(i);
+            }
+            if (p.Grayscale[i]) sets[GraySet].Add(i);
+            if (p.Blur[i]) sets[BlurSet].Add(i);
+            if (p.Solarize[i]) sets[SolarizeSet].Add(i);
+        }
+        var param = tensor(host, dtype: ScalarType.Float32).view(b, 5).to(x.device);
+        var subsets = new BatchSubsets(sets.Select(s => s.ToArray()).ToArray(), b, x.device);
+        Tensor Column(int c, Tensor idx) => param.select(1, c).index_select(0, idx);
+
+        for (int step = 0; step < 4; step++)
+        {
+            int at = 4 * step;
+            subsets.Apply(x, at + PhotometricParams.BrightnessOp,
+                (s, idx) => ColorOps.AdjustBrightnessInPlace(s, Column(PhotometricParams.BrightnessOp, idx)));
+            subsets.Apply(x, at + PhotometricParams.ContrastOp,
+                (s, idx) => ColorOps.AdjustContrastInPlace(s, Column(PhotometricParams.ContrastOp, idx)));
+            subsets.Apply(x, at + PhotometricParams.SaturationOp,
+                (s, idx) => ColorOps.AdjustSaturationInPlace(s, Column(PhotometricParams.SaturationOp, idx)));
+            subsets.Apply(x, at + PhotometricParams.HueOp,
+                (s, idx) => ColorOps.AdjustHueInPlace(s, Column(PhotometricParams.HueOp, idx)));
+        }
+        subsets.Apply(x, GraySet, (s, _) => Grayscale.Apply(s));
+        int radius = GaussianBlur.RadiusFor(p.SigmaMax);
+        subsets.Apply(x, BlurSet, (s, idx) => GaussianBlur.Apply(s, Column(4, idx), radius));
+        subsets.Apply(x, SolarizeSet, (s, _) => Solarize.Apply(s, ones(s.shape[0], ScalarType.Bool, s.device)));
+        return x;
+    }
+}
