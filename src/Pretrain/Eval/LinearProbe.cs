@@ -26,9 +26,9 @@ public static class LinearProbe
         var yTrain = trainLabels.to(int64).to(device);
         var yTest = testLabels.to(int64).to(device);
 
-        var gen = new Generator(seed, device);
-        var w = (randn(xTrain.shape[1], numClasses, generator: gen, device: device) * 0.01).requires_grad_();
-        var b = zeros(numClasses, device: device).requires_grad_();
+        var gen = new Generator((ulong)seed, device);
+        var w = new TorchSharp.Modules.Parameter(randn(xTrain.shape[1], numClasses, generator: gen, device: device) * 0.01);
+        var b = new TorchSharp.Modules.Parameter(zeros(numClasses, device: device));
         var opt = optim.Adam([w, b], lr: lr, weight_decay: weightDecay);
         for (int it = 0; it < iterations; it++)
         {

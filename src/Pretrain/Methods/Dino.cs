@@ -7,6 +7,7 @@ using Pretrain.Training;
 using Pretrain.Training.Checkpoints;
 using Pretrain.Training.Ema;
 using Pretrain.Training.Schedules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pretrain.Methods;
@@ -129,7 +130,7 @@ public sealed class Dino : ISslMethod
     public void BeforeOptimizerStep(StepContext ctx)
     {
         if (ctx.Epoch >= _cfg.FreezeLastLayer) return;
-        foreach (var p in _student.head.LastLayerParameters()) p.grad = null;
+        foreach (var p in _student.head.LastLayerParameters) p.grad = null;
     }
 
     public void AfterOptimizerStep(StepContext ctx) =>

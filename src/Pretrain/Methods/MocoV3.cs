@@ -7,6 +7,7 @@ using Pretrain.Training;
 using Pretrain.Training.Checkpoints;
 using Pretrain.Training.Ema;
 using Pretrain.Training.Schedules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pretrain.Methods;

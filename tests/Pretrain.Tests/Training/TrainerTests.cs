@@ -1,5 +1,6 @@
 using Pretrain.Config;
 using Pretrain.Training;
+using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 
