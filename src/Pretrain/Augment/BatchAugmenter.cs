@@ -9,9 +9,10 @@ namespace Pretrain.Augment;
 /// The photometric half of the view pipelines, on the training device and vectorised over the batch:
 /// uint8 HWC → float [B,3,S,S] in [0,1], then (MoCo v3 / BYOL order) colour jitter with probability
 /// jitter_p in a random order per sample, grayscale, Gaussian blur, solarize, normalize.
-/// Per-sample parameters are drawn on the host (PhotometricParams) and uploaded once per batch; which
-/// samples take which op at which step is known on the host too, so every op runs once per
-/// (step, op) on the gathered subset of samples that take it: no per-sample tensor work, no device sync.
+/// Per-sample parameters are drawn on the host (PhotometricParams) and uploaded once per batch, with
+/// one index tensor holding every subset and layout (which samples take which op, at which step), all
+/// known on the host: each op runs once per batch (jitter: once per step) on the gathered samples that
+/// take it, so there is no per-sample tensor work and no device→host sync.
 /// </summary>
 public sealed class BatchAugmenter
 {
