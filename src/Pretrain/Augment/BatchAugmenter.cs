@@ -9,9 +9,10 @@ namespace Pretrain.Augment;
 /// The photometric half of the view pipelines, on the training device and vectorised over the batch:
 /// uint8 HWC → float [B,3,S,S] in [0,1], then (MoCo v3 / BYOL order) colour jitter with probability
 /// jitter_p in a random order per sample, grayscale, Gaussian blur, solarize, normalize.
-/// Per-sample parameters are drawn on the host (PhotometricParams) and uploaded once per batch; which
-/// samples take which op at which step is known on the host too, so every op runs once per
-/// (step, op) on the gathered subset of samples that take it: no per-sample tensor work, no device sync.
+/// Per-sample parameters are drawn on the host (PhotometricParams) and uploaded once per batch, with
+/// one index tensor holding every subset and layout (which samples take which op, at which step), all
+/// known on the host: each op runs once per batch (jitter: once per step) on the gathered samples that
+/// take it, so there is no per-sample tensor work and no device→host sync.
 /// </summary>
 public sealed class BatchAugmenter
 {
@@ -72,9 +73,6 @@ public sealed class BatchAugmenter
         return x;
     }
 
-    // Subset layout: 4 steps × 4 ops of colour jitter, then grayscale, blur, solarize.
-    private const int GraySet = 16, BlurSet = 17, SolarizeSet = 18;
-
     internal static Tensor ApplyInPlace(Tensor x, PhotometricParams p)
     {
         Grayscale.CheckRgb(x);
@@ -82,46 +80,32 @@ public sealed class BatchAugmenter
         if (x.shape[0] != b) throw new ArgumentException($"batch of {x.shape[0]} with parameters for {b}");
         using var scope = NewDisposeScope();
 
+        // One host→device copy for the per-sample values and one for every index list of the batch.
+        const int SigmaColumn = 4;
         var host = new float[b * 5];
-        var sets = new List<int>[SolarizeSet + 1];
-        for (int s = 0; s < sets.Length; s++) sets[s] = [];
         for (int i = 0; i < b; i++)
         {
             host[5 * i + PhotometricParams.BrightnessOp] = (float)p.Brightness[i];
             host[5 * i + PhotometricParams.ContrastOp] = (float)p.Contrast[i];
             host[5 * i + PhotometricParams.SaturationOp] = (float)p.Saturation[i];
             host[5 * i + PhotometricParams.HueOp] = (float)p.Hue[i];
-            host[5 * i + 4] = (float)p.Sigma[i];
-            if (p.Jitter[i])
-            {
-                if (p.Order[i] is not { Length: 4 } order || order.Distinct().Count() != 4 || order.Any(o => o is < 0 or > 3))
-                    throw new ArgumentException($"sample {i}: order must be a permutation of 0..3");
-                for (int step = 0; step < 4; step++) sets[4 * step + order[step]].Add(i);
-            }
-            if (p.Grayscale[i]) sets[GraySet].Add(i);
-            if (p.Blur[i]) sets[BlurSet].Add(i);
-            if (p.Solarize[i]) sets[SolarizeSet].Add(i);
+            host[5 * i + SigmaColumn] = (float)p.Sigma[i];
         }
         var param = tensor(host, dtype: ScalarType.Float32).view(b, 5).to(x.device);
-        var subsets = new BatchSubsets(sets.Select(s => s.ToArray()).ToArray(), b, x.device);
-        Tensor Column(int c, Tensor idx) => param.select(1, c).index_select(0, idx);
 
-        for (int step = 0; step < 4; step++)
-        {
-            int at = 4 * step;
-            subsets.Apply(x, at + PhotometricParams.BrightnessOp,
-                (s, idx) => ColorOps.AdjustBrightnessInPlace(s, Column(PhotometricParams.BrightnessOp, idx)));
-            subsets.Apply(x, at + PhotometricParams.ContrastOp,
-                (s, idx) => ColorOps.AdjustContrastInPlace(s, Column(PhotometricParams.ContrastOp, idx)));
-            subsets.Apply(x, at + PhotometricParams.SaturationOp,
-                (s, idx) => ColorOps.AdjustSaturationInPlace(s, Column(PhotometricParams.SaturationOp, idx)));
-            subsets.Apply(x, at + PhotometricParams.HueOp,
-                (s, idx) => ColorOps.AdjustHueInPlace(s, Column(PhotometricParams.HueOp, idx)));
-        }
-        subsets.Apply(x, GraySet, (s, _) => Grayscale.Apply(s));
+        int[] Where(bool[] flags) => Enumerable.Range(0, b).Where(i => flags[i]).ToArray();
+        var plan = ColorJitter.MakePlan(p);
+        var lists = new List<int[]> { Where(p.Grayscale), Where(p.Blur), Where(p.Solarize) };
+        const int GraySet = 0, BlurSet = 1, SolarizeSet = 2, JitterSets = 3;
+        lists.AddRange(ColorJitter.IndexSets(plan));
+        var sets = new BatchSubsets(lists, b, x.device);
+
+        // MoCo v3 / BYOL order: jitter, grayscale, blur, solarize.
+        ColorJitter.ApplyInPlace(x, plan, param, sets, JitterSets);
+        sets.Apply(x, GraySet, (s, _) => Grayscale.Apply(s));
         int radius = GaussianBlur.RadiusFor(p.SigmaMax);
-        subsets.Apply(x, BlurSet, (s, idx) => GaussianBlur.Apply(s, Column(4, idx), radius));
-        subsets.Apply(x, SolarizeSet, (s, _) => Solarize.Apply(s, ones(s.shape[0], ScalarType.Bool, s.device)));
+        sets.Apply(x, BlurSet, (s, idx) => GaussianBlur.Apply(s, param.select(1, SigmaColumn).index_select(0, idx), radius));
+        sets.Apply(x, SolarizeSet, (s, _) => Solarize.Apply(s, ones(s.shape[0], ScalarType.Bool, s.device)));
         return x;
     }
 }

@@ -69,26 +69,44 @@ public class BatchAugmenterTests
         var got = BatchAugmenter.Apply(x, p);
 
         for (int i = 0; i < 4; i++)
-        {
-            var y = x.narrow(0, i, 1);
-            if (p.Jitter[i])
-                foreach (var op in orders[i])
-                    y = op switch
-                    {
-                        0 => ColorOps.AdjustBrightness(y, TestImages.PerSample(b[i])),
-                        1 => ColorOps.AdjustContrast(y, TestImages.PerSample(c[i])),
-                        2 => ColorOps.AdjustSaturation(y, TestImages.PerSample(s[i])),
-                        _ => ColorOps.AdjustHue(y, TestImages.PerSample(h[i])),
-                    };
-            if (p.Grayscale[i]) y = Grayscale.Apply(y);
-            if (p.Blur[i]) y = GaussianBlur.Apply(y, TestImages.PerSample(p.Sigma[i]), GaussianBlur.RadiusFor(p.SigmaMax));
-            if (p.Solarize[i]) y = Solarize.Apply(y, tensor(new[] { true }));
-            Assert.True(TestImages.MaxAbsDiff(got.narrow(0, i, 1), y) <= 1e-6, $"sample {i}");
-        }
+            Assert.True(TestImages.MaxAbsDiff(got.narrow(0, i, 1), ByHand(x.narrow(0, i, 1), p, i)) <= 1e-6, $"sample {i}");
         Assert.True(TestImages.MaxAbsDiff(got.narrow(0, 2, 1), x.narrow(0, 2, 1)) == 0);
         // The order matters: the same factors in another order give another image.
         var swapped = p with { Order = [[0, 1, 2, 3], orders[1], orders[2], orders[3]] };
         Assert.True(TestImages.MaxAbsDiff(BatchAugmenter.Apply(x, swapped).narrow(0, 0, 1), got.narrow(0, 0, 1)) > 1e-3);
+    }
+
+    /// <summary>One sample through the public single ops, sequentially, in its own order.</summary>
+    private static Tensor ByHand(Tensor y, PhotometricParams p, int i)
+    {
+        if (p.Jitter[i])
+            foreach (var op in p.Order[i])
+                y = op switch
+                {
+                    0 => ColorOps.AdjustBrightness(y, TestImages.PerSample(p.Brightness[i])),
+                    1 => ColorOps.AdjustContrast(y, TestImages.PerSample(p.Contrast[i])),
+                    2 => ColorOps.AdjustSaturation(y, TestImages.PerSample(p.Saturation[i])),
+                    _ => ColorOps.AdjustHue(y, TestImages.PerSample(p.Hue[i])),
+                };
+        if (p.Grayscale[i]) y = Grayscale.Apply(y);
+        if (p.Blur[i]) y = GaussianBlur.Apply(y, TestImages.PerSample(p.Sigma[i]), GaussianBlur.RadiusFor(p.SigmaMax));
+        if (p.Solarize[i]) y = Solarize.Apply(y, tensor(new[] { true }));
+        return y;
+    }
+
+    [Fact]
+    public void DrawnParametersOnABatchEqualEachSampleDoneByHand()
+    {
+        int b = 12;
+        var x = TestImages.Uniform(23, b, 3, 6, 7);
+        var view = new ViewConfig { JitterP = 0.75, GrayscaleP = 0.3, BlurP = 0.5, SolarizeP = 0.4, Hue = 0.5, Saturation = 0.8 };
+        var p = PhotometricParams.Draw(view, Enumerable.Range(0, b).Select(i => KeyedRandom.Key(5, i)).ToArray());
+        // The draw exercises mixed layouts: several jittered samples and several distinct orders.
+        Assert.InRange(p.Jitter.Count(j => j), 4, b - 1);
+        Assert.True(p.Order.Where((_, i) => p.Jitter[i]).Select(o => string.Join("", o)).Distinct().Count() >= 3);
+        var got = BatchAugmenter.Apply(x, p);
+        for (int i = 0; i < b; i++)
+            Assert.True(TestImages.MaxAbsDiff(got.narrow(0, i, 1), ByHand(x.narrow(0, i, 1), p, i)) <= 1e-6, $"sample {i}");
     }
 
     [Fact]

@@ -64,6 +64,20 @@ public class GaussianBlurTests
     }
 
     [Fact]
+    public void BlocksJoinSeamlesslyOnLargerImages()
+    {
+        // 40 rows → two blocks of 20, 48 columns → two blocks of 24.
+        Assert.Equal(20, GaussianBlur.BlockLength(40));
+        Assert.Equal(24, GaussianBlur.BlockLength(48));
+        Assert.Equal(32, GaussianBlur.BlockLength(224));
+        Assert.Equal(97, GaussianBlur.BlockLength(97));
+        var img = TestImages.Uniform(9, 1, 1, 40, 48);
+        var got = TestImages.Values(GaussianBlur.Apply(img, TestImages.PerSample(1.6), 5));
+        var want = ReferenceBlur(TestImages.Values(img), 40, 48, 1.6, 5);
+        for (int i = 0; i < want.Length; i++) Assert.Equal(want[i], got[i], 1e-5);
+    }
+
+    [Fact]
     public void EachSampleUsesItsOwnSigmaOnEveryChannel()
     {
         var img = TestImages.Uniform(6, 2, 3, 6, 8);
