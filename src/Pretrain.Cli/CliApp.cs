@@ -22,6 +22,9 @@ public static partial class CliApp
         ("", EvalCommands.KnnEval),
         ("config", ConfigCommands.Show),
         ("config", ConfigCommands.Validate),
+        ("data", DataInspectCommand.Create),
+        ("bench", BenchCommands.Step),
+        ("bench", BenchCommands.Data),
     ];
 
     static readonly Dictionary<string, string> GroupDescriptions = new()

@@ -1,0 +1,97 @@
+using System.CommandLine;
+using System.Text.Json;
+using Pretrain.Augment;
+using Pretrain.Config;
+using Pretrain.Data;
+using Pretrain.Training;
+using Serilog;
+using static TorchSharp.torch;
+
+namespace Pretrain.Cli.Commands;
+
+/// <summary>`pretrain bench step` and `pretrain bench data`: speed figures as text or one JSON object.</summary>
+internal static class BenchCommands
+{
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+
+    static Option<bool> JsonOption() => new("--json") { Description = "Print one JSON object instead of text" };
+
+    public static Command Step(CliSession session)
+    {
+        var options = new ConfigOptions();
+        var steps = new Option<int>("--steps") { Description = "Timed steps after the warm-up", DefaultValueFactory = _ => 20, HelpName = "N" };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up steps", DefaultValueFactory = _ => 3, HelpName = "N" };
+        var json = JsonOption();
+        var command = new Command("step", "Time full training steps (device augmentation, forward, backward, optimizer, EMA) of a config: median ms/step, images/s, peak RSS");
+        options.AddTo(command);
+        command.Options.Add(steps);
+        command.Options.Add(warmup);
+        command.Options.Add(json);
+        command.SetAction(parse =>
+        {
+            var cfg = options.Load(parse);
+            int n = parse.GetValue(steps), w = parse.GetValue(warmup);
+            if (n < 1 || w < 0) throw new UserInputException("--steps must be ≥ 1 and --warmup ≥ 0");
+            var dir = Directory.CreateTempSubdirectory("pretrain-bench-").FullName;
+            try
+            {
+                cfg.Logging.Tensorboard = false;
+                var r = StepBench.Run(cfg, n, w, Serilog.Core.Logger.None, dir);
+                if (parse.GetValue(json))
+                    session.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                    {
+                        ["median_ms_per_step"] = Math.Round(r.MedianMsPerStep, 2),
+                        ["images_per_sec"] = Math.Round(r.ImagesPerSec, 2),
+                        ["peak_rss_mib"] = Math.Round(r.PeakRssMib, 1),
+                        ["threads"] = r.Threads,
+                        ["batch"] = r.Batch,
+                        ["steps"] = r.Steps,
+                        ["method"] = cfg.Method.Name,
+                        ["sdmp"] = cfg.Sdmp.Enabled,
+                    }, Json));
+                else
+                    session.Out.WriteLine($"{cfg.Method.Name}{(cfg.Sdmp.Enabled ? " + SDMP" : "")}: median {r.MedianMsPerStep:F1} ms/step " +
+                                          $"(min {r.StepMs.Min():F1}, max {r.StepMs.Max():F1}) over {r.Steps} steps after {w} warm-up, " +
+                                          $"{r.ImagesPerSec:F1} images/s, batch {r.Batch}, {r.Threads} threads, peak RSS {r.PeakRssMib:F0} MiB");
+            }
+            finally
+            {
+                try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    public static Command Data(CliSession session)
+    {
+        var options = new ConfigOptions();
+        var data = new Option<string?>("--data") { Description = "Benchmark this image folder instead of the config's data (imagefolder layout or flat)", HelpName = "DIR" };
+        var batches = new Option<int>("--batches") { Description = "Timed batches after the warm-up", DefaultValueFactory = _ => 20, HelpName = "N" };
+        var json = JsonOption();
+        var command = new Command("data", "Images/s of decode+crop alone and of the full multi-view pipeline (with device augmentation on the CPU), per core and in total");
+        options.AddTo(command);
+        command.Options.Add(data);
+        command.Options.Add(batches);
+        command.Options.Add(json);
+        command.SetAction(parse =>
+        {
+            var cfg = options.Load(parse);
+            if (parse.GetValue(data) is { } dir)
+            {
+                if (!Directory.Exists(dir)) throw new UserInputException($"--data {dir}: no such folder");
+                cfg.Data.Source = "imagefolder";
+                cfg.Data.Path = dir;
+                cfg.Data.TrainPath = null;
+                cfg.Data.ValPath = null;
+            }
+            set_num_threads(DeviceSelector.Threads(cfg.Experiment, cfg.Data));
+            var splits = DataSplits.Open(cfg.Data, cfg.Experiment.Seed);
+            var augmenter = new BatchAugmenter(cfg.Augment);
+            var r = DataBench.Run(splits.Train, TrainLoaderOptions.FromConfig(cfg), v => augmenter.Apply(v, CPU), parse.GetValue(batches));
+            session.Out.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(r, Json) : r.ToText());
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}
