@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace Pretrain.Tests.Training;
 
+[Collection(TorchGlobalState.Name)]
 public class TrainerTests
 {
     private static Dictionary<string, byte[]> Snapshot(Trainer t) =>
