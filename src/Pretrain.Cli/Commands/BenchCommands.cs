@@ -42,6 +42,7 @@ internal static class BenchCommands
                     {
                         ["median_ms_per_step"] = Math.Round(r.MedianMsPerStep, 2),
                         ["images_per_sec"] = Math.Round(r.ImagesPerSec, 2),
+                        ["cpu_ms_per_step"] = Math.Round(r.MedianCpuMsPerStep, 1),
                         ["peak_rss_mib"] = Math.Round(r.PeakRssMib, 1),
                         ["threads"] = r.Threads,
                         ["batch"] = r.Batch,
@@ -52,7 +53,7 @@ internal static class BenchCommands
                 else
                     session.Out.WriteLine($"{cfg.Method.Name}{(cfg.Sdmp.Enabled ? " + SDMP" : "")}: median {r.MedianMsPerStep:F1} ms/step " +
                                           $"(min {r.StepMs.Min():F1}, max {r.StepMs.Max():F1}) over {r.Steps} steps after {w} warm-up, " +
-                                          $"{r.ImagesPerSec:F1} images/s, batch {r.Batch}, {r.Threads} threads, peak RSS {r.PeakRssMib:F0} MiB");
+                                          $"{r.ImagesPerSec:F1} images/s, CPU {r.MedianCpuMsPerStep:F0} ms/step, batch {r.Batch}, {r.Threads} threads, peak RSS {r.PeakRssMib:F0} MiB");
             }
             finally
             {

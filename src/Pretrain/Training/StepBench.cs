@@ -12,7 +12,10 @@ namespace Pretrain.Training;
 /// </summary>
 public static class StepBench
 {
-    public sealed record Result(double MedianMsPerStep, double ImagesPerSec, double PeakRssMib, int Threads, int Batch, int Steps, double[] StepMs);
+    /// <param name="MedianCpuMsPerStep">Process CPU time (user+system, all threads) per step: steadier than
+    /// wall time on a shared machine, so A/B comparisons can use it.</param>
+    public sealed record Result(double MedianMsPerStep, double ImagesPerSec, double PeakRssMib, int Threads, int Batch, int Steps, double[] StepMs,
+        double MedianCpuMsPerStep);
 
     public static Result Run(RunConfig cfg, int steps, int warmup, ILogger log, string runDir)
     {
@@ -21,17 +24,29 @@ public static class StepBench
         if (batches.Count == 0) throw new UserInputException("bench step: the data gives no full batch");
         trainer.Method.SetTraining(true);
         var times = new List<double>();
+        var cpu = new List<double>();
+        var process = Process.GetCurrentProcess();
         for (int i = 0; i < warmup + steps; i++)
         {
             var raw = batches[i % batches.Count];
+            process.Refresh();
+            var cpu0 = process.TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             trainer.TrainStep(raw, 0);
             sw.Stop();
-            if (i >= warmup) times.Add(sw.Elapsed.TotalMilliseconds);
+            process.Refresh();
+            if (i < warmup) continue;
+            times.Add(sw.Elapsed.TotalMilliseconds);
+            cpu.Add((process.TotalProcessorTime - cpu0).TotalMilliseconds);
         }
-        var sorted = times.OrderBy(t => t).ToArray();
-        double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
+        double median = Median(times);
         return new Result(median, cfg.Training.BatchSize * 1000.0 / median, PeakMemory.PeakRssMib(), TorchSharp.torch.get_num_threads(),
-            cfg.Training.BatchSize, steps, times.ToArray());
+            cfg.Training.BatchSize, steps, times.ToArray(), Median(cpu));
+    }
+
+    private static double Median(IEnumerable<double> xs)
+    {
+        var s = xs.OrderBy(t => t).ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : 0.5 * (s[s.Length / 2 - 1] + s[s.Length / 2]);
     }
 }
