@@ -14,7 +14,7 @@ public static class DataInspector
     /// <param name="augment">The device photometric stage: one RawView to [B,3,S,S] floats in [0,1];
     /// null shows the CPU crops alone.</param>
     public static DataInspection Inspect(DataSplits splits, RunConfig cfg, string? gridFolder,
-        Func<RawView, Tensor>? augment = null, int sizeSample = 200, int gridSamples = 6)
+        Func<RawView, Tensor>? augment = null, int sizeSample = 200, int gridSamples = 6, int minTile = 96)
     {
         var stats = new List<SplitInspection> { InspectSplit("train", splits.Train, sizeSample) };
         if (splits.Val != null) stats.Add(InspectSplit("val", splits.Val, sizeSample));
@@ -23,7 +23,7 @@ public static class DataInspector
         {
             Directory.CreateDirectory(gridFolder);
             grid = Path.Combine(gridFolder, GridFileName);
-            WriteGrid(splits.Train, cfg, augment, Math.Min(gridSamples, splits.Train.Count), grid);
+            WriteGrid(splits.Train, cfg, augment, Math.Min(gridSamples, splits.Train.Count), grid, minTile);
         }
         return new DataInspection(stats, grid);
     }
@@ -58,13 +58,17 @@ public static class DataInspector
             seen, minW, minH, seen > 0 ? sumW / seen : 0, seen > 0 ? sumH / seen : 0, maxW, maxH, bad);
     }
 
-    private static void WriteGrid(IDataSplit split, RunConfig cfg, Func<RawView, Tensor>? augment, int samples, string path)
+    /// <param name="minTile">Small crops (28-px Fashion-MNIST, 32-px CIFAR) are enlarged by an integer
+    /// factor, nearest neighbour, until the largest is at least this many pixels, so people can see them.</param>
+    private static void WriteGrid(IDataSplit split, RunConfig cfg, Func<RawView, Tensor>? augment, int samples, string path, int minTile)
     {
         var options = TrainLoaderOptions.FromConfig(cfg) with { BatchSize = samples, Workers = 0 };
         var batch = new TrainLoader(split, options).Batch(0, 0);
         var cells = batch.Views.Select(v => ViewPixels(v, augment, samples)).ToArray();
         const int pad = 2;
-        int cell = batch.Views.Max(v => v.CropSize) + pad;
+        int maxCrop = batch.Views.Max(v => v.CropSize);
+        int zoom = Math.Max(1, minTile / maxCrop);
+        int cell = maxCrop * zoom + pad;
         int width = cells.Length * cell + pad, height = samples * cell + pad;
         var rgba = new byte[width * height * 4];
         for (int i = 3; i < rgba.Length; i += 4) rgba[i] = 255;
@@ -72,10 +76,10 @@ public static class DataInspector
         {
             int s = batch.Views[c].CropSize;
             for (int r = 0; r < samples; r++)
-            for (int y = 0; y < s; y++)
-            for (int x = 0; x < s; x++)
+            for (int y = 0; y < s * zoom; y++)
+            for (int x = 0; x < s * zoom; x++)
             {
-                int src = ((r * s + y) * s + x) * 3;
+                int src = ((r * s + y / zoom) * s + x / zoom) * 3;
                 int dst = (((r * cell + pad + y) * width) + c * cell + pad + x) * 4;
                 rgba[dst] = cells[c][src];
                 rgba[dst + 1] = cells[c][src + 1];

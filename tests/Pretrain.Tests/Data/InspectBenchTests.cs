@@ -33,7 +33,7 @@ public class InspectBenchTests
         using var f = new TestFiles();
         var cfg = Config();
         var splits = DataSplits.Open(cfg.Data, cfg.Experiment.Seed);
-        var report = DataInspector.Inspect(splits, cfg, f.Root, Invert, sizeSample: 7, gridSamples: 3);
+        var report = DataInspector.Inspect(splits, cfg, f.Root, Invert, sizeSample: 7, gridSamples: 3, minTile: 1);
         var train = report.Splits[0];
         Assert.Equal(30, train.Count);
         Assert.Equal(Enumerable.Repeat(3, 10), train.ClassCounts.Select(c => c.Count));
@@ -49,6 +49,12 @@ public class InspectBenchTests
         // Sample row 1, crop column 2 (second crop of view b), pixel (x=4, y=5): inverted raw crop.
         var raw = batch.Views[2].Pixels[((1 * 6 + 5) * 6 + 4) * 3];
         Assert.Equal(255 - raw, bmp.GetPixel(2 * 12 + 2 + 4, 1 * 12 + 2 + 5).Red);
+
+        // Small crops are enlarged for viewing: 10-px cells × 4 (minTile 40), same pixel four times larger.
+        var zoomed = DataInspector.Inspect(splits, cfg, Path.Combine(f.Root, "zoom"), Invert, sizeSample: 7, gridSamples: 3, minTile: 40);
+        using var big = SKBitmap.Decode(zoomed.GridPath);
+        Assert.Equal((3 * 42 + 2, 3 * 42 + 2), (big.Width, big.Height));
+        Assert.Equal(255 - raw, big.GetPixel(2 * 42 + 2 + 4 * 4 + 3, 1 * 42 + 2 + 5 * 4 + 1).Red);
     }
 
     [Fact]
