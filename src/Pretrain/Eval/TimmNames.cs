@@ -17,10 +17,15 @@ public static class TimmNames
             : name;
 
     /// <summary>timm name → the live tensor of the backbone (no copies).</summary>
-    public static Dictionary<string, Tensor> Tensors(Backbone backbone) =>
-        backbone.named_parameters().Select(p => (p.name, (Tensor)p.parameter))
+    public static Dictionary<string, Tensor> Tensors(Backbone backbone)
+    {
+        var tensors = backbone.named_parameters().Select(p => (p.name, (Tensor)p.parameter))
             .Concat(backbone.named_buffers(include_nonpersistent: true))
             .ToDictionary(x => ToTimm(backbone, x.Item1), x => x.Item2);
+        // A fixed sin-cos table is a non-persistent buffer, which the module enumeration leaves out.
+        if (backbone is VisionTransformer vit) tensors.TryAdd("pos_embed", vit.PosEmbed);
+        return tensors;
+    }
 
     /// <summary>Copies tensors named the timm way into the backbone; every tensor of the backbone must be
     /// present with its shape (a fixed sin-cos table is checked against the one the backbone computes).</summary>
