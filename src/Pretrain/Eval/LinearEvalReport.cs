@@ -13,8 +13,10 @@ public sealed record LinearEvalReport(
     public LinearEpoch Best => History.MaxBy(e => e.Top1) ?? throw new InvalidOperationException("no epoch evaluated");
     public LinearEpoch Last => History[^1];
 
-    public JsonObject ToJson() => new()
+    public JsonObject ToJson()
     {
+        var json = new JsonObject
+        {
         ["checkpoint"] = Checkpoint,
         ["backbone"] = Protocol.Backbone,
         ["protocol"] = Protocol.Protocol,
@@ -24,8 +26,6 @@ public sealed record LinearEvalReport(
         ["batch_size"] = Protocol.BatchSize,
         ["base_lr"] = Protocol.BaseLr,
         ["lr"] = Protocol.Lr,
-        ["n_last_blocks"] = Protocol.Protocol == "dino" ? Protocol.NLastBlocks : null,
-        ["avgpool_patch_tokens"] = Protocol.Protocol == "dino" ? Protocol.AvgpoolPatchTokens : null,
         ["feature_dim"] = FeatureDim,
         ["num_classes"] = NumClasses,
         ["train_samples"] = TrainSamples,
@@ -42,7 +42,14 @@ public sealed record LinearEvalReport(
             ["train_loss"] = Math.Round(e.TrainLoss, 6),
             ["lr"] = e.Lr,
         }).ToArray()),
-    };
+        };
+        if (Protocol.Protocol == "dino")
+        {
+            json["n_last_blocks"] = Protocol.NLastBlocks;
+            json["avgpool_patch_tokens"] = Protocol.AvgpoolPatchTokens;
+        }
+        return json;
+    }
 
     public string Write(string dir)
     {
