@@ -18,8 +18,9 @@ public static partial class CliApp
     static readonly (string Group, Func<CliSession, Command> Create)[] Registrations =
     [
         ("", RunCommand.Create),
-        ("", EvalCommands.LinearEval),
-        ("", EvalCommands.KnnEval),
+        ("", LinearEvalCommand.Create),
+        ("", KnnEvalCommand.Create),
+        ("", ExportCommand.Create),
         ("config", ConfigCommands.Show),
         ("config", ConfigCommands.Validate),
         ("data", DataInspectCommand.Create),

@@ -212,6 +212,13 @@ internal sealed partial class ConfigRules(ConfigTree tree)
         Require(e.KnnK.Length > 0 && e.KnnK.All(k => k > 0), "eval.knn_k", "needs at least one k, each > 0");
         Positive(e.KnnTemperature, "eval.knn_temperature");
         AtLeast(e.ProbeLimit, 0, "eval.probe_limit");
+        OneOf(e.Linear.Protocol, "eval.linear.protocol", "auto", "mocov3", "dino");
+        AtLeast(e.Linear.Epochs, 0, "eval.linear.epochs");
+        AtLeast(e.Linear.BatchSize, 1, "eval.linear.batch_size");
+        AtLeastReal(e.Linear.BaseLr, 0, "eval.linear.base_lr");
+        OneOf(e.Linear.Mode, "eval.linear.mode", "auto", "fast", "full");
+        AtLeast(e.Linear.NLastBlocks, 1, "eval.linear.n_last_blocks");
+        OneOf(e.Linear.Backbone, "eval.linear.backbone", "default", "query", "momentum", "teacher", "student", "online");
     }
 
     void Require(bool ok, string key, string message)

@@ -239,6 +239,27 @@ public sealed class EvalConfig
     public double KnnTemperature { get; set; } = 0.07;
     /// <summary>Max labelled samples used by monitors/probes (0 = all).</summary>
     public int ProbeLimit { get; set; } = 0;
+    /// <summary>`pretrain linear-eval` settings.</summary>
+    public LinearEvalConfig Linear { get; set; } = new();
+}
+
+public sealed class LinearEvalConfig
+{
+    /// <summary>auto (= method.name) | mocov3 | dino</summary>
+    public string Protocol { get; set; } = "auto";
+    /// <summary>0 = the protocol's (mocov3 90, dino 100).</summary>
+    public int Epochs { get; set; } = 0;
+    public int BatchSize { get; set; } = 256;
+    /// <summary>lr = base_lr × batch/256; 0 = the protocol's (mocov3: 3 ViT, 0.1 ResNet; dino 1e-3).</summary>
+    public double BaseLr { get; set; } = 0;
+    /// <summary>auto (fast up to 100k train samples) | fast | full</summary>
+    public string Mode { get; set; } = "auto";
+    /// <summary>dino protocol: CLS tokens of this many last blocks, concatenated.</summary>
+    public int NLastBlocks { get; set; } = 4;
+    /// <summary>dino protocol: also concatenate the mean patch token of the last block.</summary>
+    public bool AvgpoolPatchTokens { get; set; } = false;
+    /// <summary>default | query | momentum | teacher | student</summary>
+    public string Backbone { get; set; } = "default";
 }
 
 public sealed class LoggingConfig

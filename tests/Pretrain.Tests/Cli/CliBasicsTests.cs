@@ -57,16 +57,6 @@ public class CliBasicsTests
         Assert.Equal(2, CliResult.Run([]).ExitCode);
     }
 
-    [Theory]
-    [InlineData("linear-eval")]
-    [InlineData("knn-eval")]
-    public void EvalCommandsAreNotBuiltYet(string command)
-    {
-        var r = CliResult.Run([command, "--checkpoint", "runs/x/latest.ckpt"]);
-        Assert.Equal(2, r.ExitCode);
-        Assert.Equal($"pretrain {command}: not built yet", r.ErrLine);
-    }
-
     [Fact]
     public void ConfigValidateExitsZeroOrTwoWithTheLocatedMessage()
     {

@@ -1,0 +1,44 @@
+using Pretrain.Config;
+using Pretrain.Data;
+using Pretrain.Models;
+using static TorchSharp.torch;
+
+namespace Pretrain.Eval;
+
+/// <summary>
+/// The k-NN monitor during pretraining (eval.knn_every_epochs): features of the labelled train split
+/// (its first eval.probe_limit samples when set) and of the val split, weighted k-NN for every
+/// eval.knn_k at eval.knn_temperature. Returns metrics named for metrics.jsonl: `knn_top1`, `knn_top5`
+/// (the headline k: 20 when listed, else the first), and `knn_top1_k{k}`, `knn_top5_k{k}` for every k.
+/// The backbone goes through eval mode and is handed back in the mode it came in; no RNG is consumed,
+/// so a monitored run stays bit-identical to an unmonitored one. Only the opened splits are cached.
+/// </summary>
+public sealed class KnnMonitor
+{
+    private DataSplits? _splits;
+
+    public IReadOnlyDictionary<string, double> Run(Backbone backbone, RunConfig cfg, Device device)
+    {
+        var splits = _splits ??= Open(cfg);
+        using var scope = NewDisposeScope();
+        using var train = FeatureExtractor.Extract(backbone, splits.Train, cfg, device, cfg.Training.BatchSize, cfg.Eval.ProbeLimit);
+        using var val = FeatureExtractor.Extract(backbone, splits.Val!, cfg, device, cfg.Training.BatchSize);
+        var results = KnnClassifier.Evaluate(train.X, train.Y, val.X, val.Y, cfg.Eval.KnnK, cfg.Eval.KnnTemperature);
+        var headline = results.FirstOrDefault(r => r.K == 20) ?? results[0];
+        var metrics = new Dictionary<string, double> { ["knn_top1"] = headline.Top1, ["knn_top5"] = headline.Top5 };
+        foreach (var r in results)
+        {
+            metrics[$"knn_top1_k{r.K}"] = r.Top1;
+            metrics[$"knn_top5_k{r.K}"] = r.Top5;
+        }
+        return metrics;
+    }
+
+    private static DataSplits Open(RunConfig cfg)
+    {
+        var splits = DataSplits.Open(cfg.Data, cfg.Experiment.Seed);
+        if (splits.Val is null || splits.Train.Classes.Count == 0 || splits.Val.Classes.Count == 0)
+            throw new UserInputException($"eval.knn_every_epochs needs labelled train and val splits; data.source '{cfg.Data.Source}' has none (set data.val_fraction?)");
+        return splits;
+    }
+}
