@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Pretrain.Augment;
 using Pretrain.Config;
 using Pretrain.Data;
+using Pretrain.Eval;
 using Pretrain.Methods;
 using Pretrain.Models;
 using Pretrain.Training.Checkpoints;
@@ -34,6 +35,7 @@ public sealed class Trainer : IDisposable
     private readonly CheckpointStore _store;
     private readonly MetricsWriter _metrics;
     private readonly List<JsonObject> _history = [];
+    private readonly KnnMonitor _knn = new();
 
     public TrainingPlan Plan { get; }
     internal TrainLoader Loader => _loader;
@@ -59,6 +61,8 @@ public sealed class Trainer : IDisposable
         _augmenter = new BatchAugmenter(cfg.Augment);
         Plan = TrainingPlan.From(cfg.Training, _loader.BatchesPerEpoch);
         _log.Information("Data: {Train}", splits.Train.Description);
+        if (cfg.Eval.KnnEveryEpochs > 0 && (splits.Val is null || splits.Train.Classes.Count == 0))
+            throw new UserInputException($"eval.knn_every_epochs: the k-NN monitor needs labelled train and val splits; {splits.Train.Description} has none (set data.val_fraction, or 0 to turn the monitor off)");
 
         manual_seed(cfg.Experiment.Seed);
         _method = MethodFactory.Create(cfg, Plan, _device);
@@ -161,6 +165,15 @@ public sealed class Trainer : IDisposable
 
     private void OnEpochEnd(int epoch)
     {
+        if (_cfg.Eval.KnnEveryEpochs > 0 && (epoch + 1) % _cfg.Eval.KnnEveryEpochs == 0)
+        {
+            var knn = _knn.Run(_method.ProbeBackbone(), _cfg, _device);
+            _metrics.Write(Step, epoch, knn);
+            var entry = new JsonObject { ["step"] = Step, ["epoch"] = epoch };
+            foreach (var (k, v) in knn) entry[k] = v;
+            _history.Add(entry);
+            _log.Information("ep {Epoch} k-NN monitor: {Knn}", epoch, string.Join(", ", knn.Select(kv => $"{kv.Key} {kv.Value:F2}")));
+        }
         bool epochFile = _cfg.Training.CheckpointEveryEpochs > 0 && (epoch + 1) % _cfg.Training.CheckpointEveryEpochs == 0;
         SaveCheckpoint(epochFile);
     }
