@@ -30,7 +30,10 @@ public static class CollapseDiagnostics
         if (h < entropyRatio * lnK)
             return $"possible collapse: teacher entropy {h:F3} < {entropyRatio:F2}·ln(out_dim)={entropyRatio * lnK:F3} (one dimension dominates; raise center momentum or teacher temperature)";
         if (h > 0.98 * lnK && kl < 1e-3)
-            return $"possible collapse: teacher output uniform (entropy {h:F3} ≈ ln(out_dim) {lnK:F3}) and KL(teacher‖student) {kl:E2} ≈ 0";
+        {
+            var loss = logged.TryGetValue("loss_dino", out var l) ? $", L_dino {l:F3} vs ln(out_dim) {lnK:F3}" : "";
+            return $"possible collapse: teacher output uniform (entropy {h:F3} ≈ ln(out_dim) {lnK:F3}) and KL(teacher‖student) {kl:E2} ≈ 0{loss}";
+        }
         return null;
     }
 }
