@@ -53,6 +53,13 @@ public sealed class Dino : ISslMethod
 
     public string Name => "dino";
     public nn.Module Online => _student;
+    public DinoNetwork Student => _student;
+    public DinoNetwork Teacher => _teacher;
+    public DinoCenter Center => _center;
+
+    /// <summary>Teacher EMA momentum used after optimizer step <paramref name="step"/> (cosine 0.996 → 1).</summary>
+    public double TeacherMomentum(long step) =>
+        _momentum.Length == 0 ? _cfg.MomentumTeacher : _momentum[Math.Min(step, _momentum.Length - 1)];
 
     public Backbone ProbeBackbone(string which = "default") => which switch
     {
@@ -95,7 +102,7 @@ public sealed class Dino : ISslMethod
         Tensor g1 = views[0], g2 = views[1];
         var locals = views.Skip(2).ToArray();
         var center = _center.Value.detach().clone();   // every term uses the center from before this step
-        var scalars = new Dictionary<string, double> { ["teacher_temp"] = tTemp, ["momentum"] = _momentum[Math.Min(ctx.Step, _momentum.Length - 1)] };
+        var scalars = new Dictionary<string, double> { ["teacher_temp"] = tTemp, ["momentum"] = TeacherMomentum(ctx.Step) };
 
         MixResult? mix = _mixer?.Mix(g1, g2, KeyedRandom.Key((long)ctx.Key, 2));
         Tensor teacherOut, studentOut;
@@ -116,9 +123,12 @@ public sealed class Dino : ISslMethod
             terms["loss_source"] = lSource;
             terms["loss_mix"] = lMix;
             total = lDino + _sdmp.WeightSource * lSource + _sdmp.WeightMix * lMix;
+            scalars["sdmp_op"] = (int)mix.Op;
         }
         foreach (var (k, v) in CollapseDiagnostics.Compute(sClean.narrow(0, 0, 2 * b), tClean, center, _cfg.StudentTemp, tTemp))
             terms[k] = v;
+        // A teacher that has collapsed to uniform makes L_dino = ln K: the ratio shows how far from that it is.
+        terms["dino_loss_over_ln_k"] = lDino.detach() / Math.Log(_cfg.OutDim);
         _center.Update(tClean);
         return new StepResult(total, terms, scalars);
     }
@@ -134,7 +144,7 @@ public sealed class Dino : ISslMethod
     }
 
     public void AfterOptimizerStep(StepContext ctx) =>
-        MomentumUpdater.Update(_student, _teacher, _momentum[Math.Min(ctx.Step, _momentum.Length - 1)]);
+        MomentumUpdater.Update(_student, _teacher, TeacherMomentum(ctx.Step));
 
     public void Dispose()
     {

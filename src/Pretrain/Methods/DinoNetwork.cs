@@ -4,8 +4,9 @@ using static TorchSharp.torch;
 namespace Pretrain.Methods;
 
 /// <summary>
-/// Backbone + DINO head with DINO's multi-crop forward: the backbone runs once per resolution group
-/// (consecutive crops of equal size), the head once on the concatenation of all features.
+/// Backbone + DINO head with DINO's multi-crop forward (MultiCropWrapper): the backbone runs once per
+/// resolution group (consecutive crops of equal size, concatenated), the head once on the concatenation
+/// of all features. As in DINO, a BatchNorm sees the whole group in one call (ResNet backbones, BN heads).
 /// </summary>
 public sealed class DinoNetwork : nn.Module<Tensor, Tensor>
 {
@@ -21,22 +22,34 @@ public sealed class DinoNetwork : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => head.call(backbone.call(x));
 
-    /// <summary>Crops in order; returns head outputs crop-major ([crops·B, out]).</summary>
+    /// <summary>Crops in order, each [B, C, H, W]; returns head outputs crop-major ([crops·B, out]).</summary>
     public Tensor Forward(IReadOnlyList<Tensor> crops)
     {
+        if (crops.Count == 0) throw new ArgumentException("DINO forward needs at least one crop");
         var features = new List<Tensor>();
+        foreach (var (start, count) in ResolutionGroups(crops))
+        {
+            var group = count == 1 ? crops[start] : cat(crops.Skip(start).Take(count).ToArray());
+            features.Add(backbone.call(group));
+        }
+        return head.call(features.Count == 1 ? features[0] : cat(features));
+    }
+
+    /// <summary>Runs of consecutive crops with the same height and width, as (first index, count):
+    /// DINO's unique_consecutive over the crops' last dimension.</summary>
+    public static IReadOnlyList<(int Start, int Count)> ResolutionGroups(IReadOnlyList<Tensor> crops)
+    {
+        var groups = new List<(int, int)>();
         int start = 0;
         while (start < crops.Count)
         {
             int end = start + 1;
             while (end < crops.Count && SameSize(crops[end], crops[start])) end++;
-            var group = end - start == 1 ? crops[start] : cat(crops.Skip(start).Take(end - start).ToArray());
-            using (ChunkedBatchNorm.Scope(backbone, end - start))
-                features.Add(backbone.call(group));
+            groups.Add((start, end - start));
             start = end;
         }
-        return head.call(features.Count == 1 ? features[0] : cat(features));
+        return groups;
     }
 
-    private static bool SameSize(Tensor a, Tensor b) => a.shape[2] == b.shape[2] && a.shape[3] == b.shape[3];
+    private static bool SameSize(Tensor a, Tensor b) => a.shape[^2] == b.shape[^2] && a.shape[^1] == b.shape[^1];
 }

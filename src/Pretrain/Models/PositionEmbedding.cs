@@ -43,7 +43,7 @@ public static class PositionEmbedding
         var cls = posEmbed.narrow(1, 0, 1);
         var grid = posEmbed.narrow(1, 1, tokens).reshape(1, side, side, dim).permute(0, 3, 1, 2);
         var resized = nn.functional.interpolate(grid,
-            scale_factor: [(gridH + 0.1) / side, (gridW + 0.1) / side], mode: InterpolationMode.Bicubic);
+            scale_factor: [(gridH + 0.1) / side, (gridW + 0.1) / side], mode: InterpolationMode.Bicubic, align_corners: false);
         if (resized.shape[2] != gridH || resized.shape[3] != gridW)
             throw new InvalidOperationException($"position interpolation produced {resized.shape[2]}x{resized.shape[3]}, expected {gridH}x{gridW}");
         var patches = resized.permute(0, 2, 3, 1).reshape(1, (long)gridH * gridW, dim);

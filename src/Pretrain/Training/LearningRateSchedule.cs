@@ -10,7 +10,9 @@ public sealed class LearningRateSchedule
     private readonly double[] _lr;
     private readonly double[] _wd;
 
-    public LearningRateSchedule(OptimizerConfig opt, TrainingPlan plan, int globalBatch)
+    /// <param name="linspaceWarmup">DINO's warmup: linspace(0, peak, W) reaches the peak at iteration W-1
+    /// (MoCo's reaches it at W); identical after the warmup.</param>
+    public LearningRateSchedule(OptimizerConfig opt, TrainingPlan plan, int globalBatch, bool linspaceWarmup = false)
     {
         PeakLr = opt.Lr > 0 ? opt.Lr : opt.LrScaling == "linear" ? opt.BaseLr * globalBatch / 256.0 : opt.BaseLr;
         var n = (int)Math.Max(plan.TotalSteps, 1);
@@ -24,6 +26,8 @@ public sealed class LearningRateSchedule
                 ? opt.WeightDecay
                 : CosineSchedule.Cosine(i, n, opt.WeightDecay, opt.WeightDecayEnd);
         }
+        if (linspaceWarmup)
+            CosineSchedule.PerIteration(PeakLr, opt.MinLr, n, 1, (int)Math.Round(opt.WarmupEpochs * plan.StepsPerEpoch)).CopyTo(_lr, 0);
     }
 
     public double PeakLr { get; }

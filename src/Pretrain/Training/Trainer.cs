@@ -68,7 +68,7 @@ public sealed class Trainer : IDisposable
         _method = MethodFactory.Create(cfg, Plan, _device);
         _groups = OptimizerGroups.Build(_method.Online);
         _optimizer = OptimizerFactory.Create(cfg.Optimizer, _groups);
-        _schedule = new LearningRateSchedule(cfg.Optimizer, Plan, cfg.Training.BatchSize);
+        _schedule = new LearningRateSchedule(cfg.Optimizer, Plan, cfg.Training.BatchSize, linspaceWarmup: cfg.Method.Name == "dino");
         _store = new CheckpointStore(Path.Combine(runDir, "checkpoints"), cfg.Training.KeepLast);
         _metrics = new MetricsWriter(runDir, cfg.Logging.Tensorboard);
         _log.Information("{Method} on {Device}: {Steps} steps/epoch × {Epochs} epochs, batch {Batch}, peak lr {Lr:g4}, {Threads} torch threads",
