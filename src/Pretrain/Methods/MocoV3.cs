@@ -129,11 +129,15 @@ public sealed class MocoV3 : ISslMethod
         return _query.call(x);
     }
 
+    /// <summary>Keys need no autograd at all: inference mode skips its bookkeeping (cheaper than no_grad);
+    /// the clone outside it makes the keys ordinary tensors the loss's backward may save.</summary>
     private Tensor KeyForward(Tensor x, int chunks)
     {
-        using var noGrad = no_grad();
-        using var _ = ChunkedBatchNorm.Scope(_momentum, chunks);
-        return _momentum.call(x);
+        Tensor keys;
+        using (inference_mode())
+        using (ChunkedBatchNorm.Scope(_momentum, chunks))
+            keys = _momentum.call(x);
+        return keys.clone();
     }
 
     private void UpdateMomentumEncoder(double m) => MomentumUpdater.Update(_query.encoder, _momentum, m);
