@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace Pretrain.Tests.Methods;
 
+[Collection(TorchGlobalState.Name)]
 public class DinoFreezeLastLayerTests
 {
     private static byte[] Bytes(Tensor t) => t.detach().cpu().contiguous().bytes.ToArray();

@@ -6,6 +6,7 @@ using Xunit;
 
 namespace Pretrain.Tests.Methods;
 
+[Collection(TorchGlobalState.Name)]
 public class DinoResumeTests
 {
     private static Dictionary<string, byte[]> Snapshot(Trainer t) =>

@@ -12,6 +12,7 @@ namespace Pretrain.Tests.Methods;
 /// One DINO step on fixed crops, in eval mode (no drop path) and straight after construction, when the
 /// teacher is an exact copy of the student: every loss term then has a closed form in the student's outputs.
 /// </summary>
+[Collection(TorchGlobalState.Name)]
 public class DinoSdmpTermsTests
 {
     private static readonly StepContext Ctx = new(Step: 0, Epoch: 0, EpochProgress: 0, Key: KeyedRandom.Key(5, 0, 0x5743));

@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace Pretrain.Tests.Methods;
 
+[Collection(TorchGlobalState.Name)]
 public class DinoTeacherEmaTests
 {
     [Fact]
