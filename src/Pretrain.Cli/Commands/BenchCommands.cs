@@ -77,15 +77,15 @@ internal static class BenchCommands
         command.Options.Add(json);
         command.SetAction(parse =>
         {
-            var cfg = options.Load(parse);
+            // --data replaces the config's data location before loading, so a config whose path
+            // names an unset ${VARIABLE} (the ImageNet ones) still benchmarks another folder.
+            var overrides = (parse.GetValue(options.Set) ?? []).ToList();
             if (parse.GetValue(data) is { } dir)
             {
                 if (!Directory.Exists(dir)) throw new UserInputException($"--data {dir}: no such folder");
-                cfg.Data.Source = "imagefolder";
-                cfg.Data.Path = dir;
-                cfg.Data.TrainPath = null;
-                cfg.Data.ValPath = null;
+                overrides.AddRange(["data.source=imagefolder", $"data.path={Path.GetFullPath(dir)}", "data.train_path=", "data.val_path="]);
             }
+            var cfg = ConfigLoader.Load(parse.GetRequiredValue(options.Config), overrides);
             set_num_threads(DeviceSelector.Threads(cfg.Experiment, cfg.Data));
             var splits = DataSplits.Open(cfg.Data, cfg.Experiment.Seed);
             var augmenter = new BatchAugmenter(cfg.Augment);
