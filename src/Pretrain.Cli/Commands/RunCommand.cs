@@ -52,6 +52,9 @@ internal static class RunCommand
         if (resume is not null && resume != "auto" && !File.Exists(resume) && !Directory.Exists(resume))
             throw new UserInputException($"--resume {resume}: no such checkpoint file or run folder");
 
+        // A device this machine cannot give is an error before any folder exists (a retry must not
+        // find a half-made run folder).
+        Pretrain.Training.DeviceSelector.Resolve(device ?? config.Experiment.Device);
         var runDir = RunFolder.Resolve(config, output);
         var folderNote = RunFolder.Prepare(runDir, config, resuming: resume is not null);
         var level = RunLog.ParseLevel(parse.GetValue(session.LogLevel) ?? config.Logging.Level);
