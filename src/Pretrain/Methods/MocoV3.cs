@@ -101,7 +101,7 @@ public sealed class MocoV3 : ISslMethod
             var q = QueryForward(cat([x1, x2]), 2).chunk(2);
             UpdateMomentumEncoder(m);
             var k = KeyForward(cat([x1, x2]), 2).chunk(2);
-            var loss = MocoLoss.Contrastive(q[0], k[1], tau) + MocoLoss.Contrastive(q[1], k[0], tau);
+            var loss = MocoLoss.Symmetric(q[0], q[1], k[0], k[1], tau);
             return new StepResult(loss, new Dictionary<string, Tensor> { ["loss_moco"] = loss }, scalars);
         }
 
@@ -111,15 +111,12 @@ public sealed class MocoV3 : ISslMethod
         var qs = QueryForward(cat([x1, mix.Mixed2]), 2).chunk(2);           // q1, q̃2
         UpdateMomentumEncoder(m);
         var ks = KeyForward(cat([x1, mix.Mixed1, x2]), 3).chunk(3);         // k1, k̃1, k2
-        var target = SdmpTargets.Parse(_sdmp.Target);
-        var lMoco = MocoLoss.Contrastive(qs[0], ks[2], tau);
-        var lSource = SdmpLoss.Source(qs[1], ks[0], mix.Lambda, tau, target);
-        var lMix = SdmpLoss.Mix(qs[1], ks[1], mix.Lambda, tau, target);
-        var total = lMoco + _sdmp.WeightSource * lSource + _sdmp.WeightMix * lMix;
+        var terms = SdmpMocoLoss.Total(qs[0], qs[1], ks[0], ks[1], ks[2], mix.Lambda, tau,
+            SdmpTargets.Parse(_sdmp.Target), _sdmp.WeightSource, _sdmp.WeightMix);
         scalars["sdmp_op"] = (int)mix.Op;
-        return new StepResult(total, new Dictionary<string, Tensor>
+        return new StepResult(terms.Total, new Dictionary<string, Tensor>
         {
-            ["loss_moco"] = lMoco, ["loss_source"] = lSource, ["loss_mix"] = lMix,
+            ["loss_moco"] = terms.Moco, ["loss_source"] = terms.Source, ["loss_mix"] = terms.Mix,
         }, scalars);
     }
 

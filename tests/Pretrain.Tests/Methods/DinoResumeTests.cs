@@ -9,19 +9,8 @@ namespace Pretrain.Tests.Methods;
 [Collection(TorchGlobalState.Name)]
 public class DinoResumeTests
 {
-    private static Dictionary<string, byte[]> Snapshot(Trainer t) =>
-        t.Method.StateTensors().ToDictionary(kv => kv.Key, kv => kv.Value.cpu().contiguous().bytes.ToArray());
-
-    private static Trainer Train(string dir, long maxSteps, string? resume = null)
-    {
-        var cfg = DinoTinyRun.Config(sdmp: true);
-        cfg.Training.MaxSteps = (int)maxSteps;
-        var t = new Trainer(cfg, dir, TinyRun.Log, CancellationToken.None);
-        if (resume is not null) t.Resume(t.ResolveResume(resume)!);
-        Assert.True(t.Run());
-        t.SaveCheckpoint(epochFile: false);
-        return t;
-    }
+    private static Trainer Train(string dir, long maxSteps, string? resume = null) =>
+        TinyRun.Train(DinoTinyRun.Config(sdmp: true), dir, maxSteps, resume);
 
     [Fact]
     public void StoppingAndResumingGivesBitIdenticalStudentTeacherAndCenter()
@@ -30,7 +19,7 @@ public class DinoResumeTests
         // (past the unfreeze and into the teacher temperature warmup's second epoch).
         var full = TinyRun.TempDir();
         using var a = Train(full, 9);
-        var expected = Snapshot(a);
+        var expected = TinyRun.Snapshot(a);
 
         var split = TinyRun.TempDir();
         using (var b = Train(split, 4))
@@ -44,7 +33,7 @@ public class DinoResumeTests
         }
         using var c = Train(split, 9, resume: "auto");
         Assert.Equal(9, c.Step);
-        var got = Snapshot(c);
+        var got = TinyRun.Snapshot(c);
         Assert.Contains("center", got.Keys);
         Assert.Contains(got.Keys, k => k.StartsWith("teacher."));
         Assert.Equal(expected.Keys.OrderBy(k => k), got.Keys.OrderBy(k => k));

@@ -1,4 +1,6 @@
 using Pretrain.Config;
+using Pretrain.Training;
+using Xunit;
 using Serilog;
 using Serilog.Core;
 
@@ -56,5 +58,20 @@ internal static class TinyRun
         var d = Path.Combine(Path.GetTempPath(), "pretrain-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(d);
         return d;
+    }
+
+    /// <summary>Every method tensor as raw bytes, for bit-exact comparisons.</summary>
+    public static Dictionary<string, byte[]> Snapshot(Trainer t) =>
+        t.Method.StateTensors().ToDictionary(kv => kv.Key, kv => kv.Value.cpu().contiguous().bytes.ToArray());
+
+    /// <summary>Trains to <paramref name="maxSteps"/> (resuming first when asked) and writes latest.ckpt.</summary>
+    public static Trainer Train(RunConfig cfg, string dir, long maxSteps, string? resume = null)
+    {
+        cfg.Training.MaxSteps = (int)maxSteps;
+        var t = new Trainer(cfg, dir, Log, CancellationToken.None);
+        if (resume is not null) t.Resume(t.ResolveResume(resume)!);
+        Assert.True(t.Run());
+        t.SaveCheckpoint(epochFile: false);
+        return t;
     }
 }

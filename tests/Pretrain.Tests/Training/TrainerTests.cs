@@ -9,32 +9,19 @@ namespace Pretrain.Tests.Training;
 [Collection(TorchGlobalState.Name)]
 public class TrainerTests
 {
-    private static Dictionary<string, byte[]> Snapshot(Trainer t) =>
-        t.Method.StateTensors().ToDictionary(kv => kv.Key, kv => kv.Value.cpu().contiguous().bytes.ToArray());
-
-    private static Trainer Train(RunConfig cfg, string dir, long maxSteps, string? resume = null)
-    {
-        cfg.Training.MaxSteps = (int)maxSteps;
-        var t = new Trainer(cfg, dir, TinyRun.Log, CancellationToken.None);
-        if (resume is not null) t.Resume(t.ResolveResume(resume)!);
-        Assert.True(t.Run());
-        t.SaveCheckpoint(epochFile: false);
-        return t;
-    }
-
     [Fact]
     public void StoppingAndResumingGivesBitIdenticalWeights()
     {
         // 6 steps per epoch; stop at 4 (mid-epoch), resume, continue to 9 (into the second epoch).
         var full = TinyRun.TempDir();
-        using var a = Train(TinyRun.Config(), full, 9);
-        var expected = Snapshot(a);
+        using var a = TinyRun.Train(TinyRun.Config(), full, 9);
+        var expected = TinyRun.Snapshot(a);
 
         var split = TinyRun.TempDir();
-        using (var b = Train(TinyRun.Config(), split, 4)) Assert.Equal(4, b.Step);
-        using var c = Train(TinyRun.Config(), split, 9, resume: "auto");
+        using (var b = TinyRun.Train(TinyRun.Config(), split, 4)) Assert.Equal(4, b.Step);
+        using var c = TinyRun.Train(TinyRun.Config(), split, 9, resume: "auto");
         Assert.Equal(9, c.Step);
-        var got = Snapshot(c);
+        var got = TinyRun.Snapshot(c);
         Assert.Equal(expected.Keys.OrderBy(k => k), got.Keys.OrderBy(k => k));
         foreach (var (k, v) in expected) Assert.True(v.AsSpan().SequenceEqual(got[k]), $"tensor {k} differs after resume");
     }
@@ -45,7 +32,7 @@ public class TrainerTests
         var dir = TinyRun.TempDir();
         var cfg = TinyRun.Config(sdmp: false);
         cfg.Training.CheckpointEveryEpochs = 1;
-        using (var t = Train(cfg, dir, 8)) { }                     // epoch-0000 at step 6, latest at 8
+        using (var t = TinyRun.Train(cfg, dir, 8)) { }                     // epoch-0000 at step 6, latest at 8
         var latest = Path.Combine(dir, "checkpoints", "latest.ckpt");
         var bytes = File.ReadAllBytes(latest);
         bytes[bytes.Length / 2] ^= 0xFF;
@@ -65,7 +52,7 @@ public class TrainerTests
     public void ResumeRefusesADifferentModel()
     {
         var dir = TinyRun.TempDir();
-        using (Train(TinyRun.Config(), dir, 2)) { }
+        using (TinyRun.Train(TinyRun.Config(), dir, 2)) { }
         var other = TinyRun.Config();
         other.Model.EmbedDim = 48;
         using var t = new Trainer(other, dir, TinyRun.Log, CancellationToken.None);
@@ -79,7 +66,7 @@ public class TrainerTests
     public void NonFiniteLossStopsBeforeTouchingWeightsOrCheckpoints()
     {
         var dir = TinyRun.TempDir();
-        using (Train(TinyRun.Config(), dir, 2)) { }
+        using (TinyRun.Train(TinyRun.Config(), dir, 2)) { }
         var latest = Path.Combine(dir, "checkpoints", "latest.ckpt");
         var before = File.ReadAllBytes(latest);
 
@@ -88,7 +75,7 @@ public class TrainerTests
         bad.Training.MaxSteps = 4;
         using var t = new Trainer(bad, dir, TinyRun.Log, CancellationToken.None);
         t.Resume(latest);
-        var weightsBefore = Snapshot(t);
+        var weightsBefore = TinyRun.Snapshot(t);
         var e = Assert.Throws<NonFiniteLossException>(() => t.Run());
         Assert.Equal(2, e.Step);
         Assert.Contains("step 2", e.Message);
@@ -96,7 +83,7 @@ public class TrainerTests
         Assert.Equal(before, File.ReadAllBytes(latest));
         // The optimizer never stepped: trained parameters are unchanged. (The bad forward itself may have
         // touched BN running stats and the EMA encoder; they are never checkpointed, the run stops here.)
-        var weightsAfter = Snapshot(t);
+        var weightsAfter = TinyRun.Snapshot(t);
         var trained = t.Method.Online.named_parameters().Select(p => "query." + p.name).ToHashSet();
         Assert.NotEmpty(trained);
         foreach (var k in trained) Assert.True(weightsBefore[k].AsSpan().SequenceEqual(weightsAfter[k]), $"{k} changed");
