@@ -20,6 +20,6 @@ public sealed class EncodedFileSplit : IDataSplit
     public long Label(int index) => _labels[index];
     public string SampleName(int index) => _paths[index];
     public (int Width, int Height) ImageSize(int index) => _decoder.ReadSize(File.ReadAllBytes(_paths[index]));
-    public PixelImage Load(int index, MinimumDecodeSize? minimumSize = null) =>
-        _decoder.Decode(File.ReadAllBytes(_paths[index]), minimumSize);
+    public PixelImage Load(int index, DecodePlanner? planner = null) =>
+        _decoder.Decode(File.ReadAllBytes(_paths[index]), planner);
 }

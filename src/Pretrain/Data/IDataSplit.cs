@@ -14,6 +14,6 @@ public interface IDataSplit
     string SampleName(int index);
     /// <summary>Stored pixel size (cheap: header only for files).</summary>
     (int Width, int Height) ImageSize(int index);
-    /// <summary>Pixels of a sample; may be reduced in scale down to <paramref name="minimumSize"/>.</summary>
-    PixelImage Load(int index, MinimumDecodeSize? minimumSize = null);
+    /// <summary>Pixels of a sample; may be reduced in scale, or cut to a region, as far as <paramref name="planner"/> allows.</summary>
+    PixelImage Load(int index, DecodePlanner? planner = null);
 }

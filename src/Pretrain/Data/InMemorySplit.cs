@@ -24,7 +24,7 @@ public sealed class InMemorySplit : IDataSplit
     public string SampleName(int index) => $"{_sampleNamePrefix} #{index}";
     public (int Width, int Height) ImageSize(int index) => (_width, _height);
 
-    public PixelImage Load(int index, MinimumDecodeSize? minimumSize = null)
+    public PixelImage Load(int index, DecodePlanner? planner = null)
     {
         int n = _width * _height * 3;
         var px = new byte[n];

@@ -61,6 +61,6 @@ public static class JpegDecodeProbe
         public long Label(int index) => -1;
         public string SampleName(int index) => "in-memory JPEG";
         public (int Width, int Height) ImageSize(int index) => decoder.ReadSize(encoded);
-        public PixelImage Load(int index, MinimumDecodeSize? minimumSize = null) => decoder.Decode(encoded, minimumSize);
+        public PixelImage Load(int index, DecodePlanner? planner = null) => decoder.Decode(encoded, planner);
     }
 }

@@ -14,12 +14,15 @@ namespace Pretrain.Data;
 /// </summary>
 public static class Resampler
 {
-    /// <summary>Source pixels as float RGBX (H·W·4). Rent with <see cref="ToFloat"/>, give back with Return.</summary>
-    public sealed class FloatImage(int width, int height, float[] data)
+    /// <summary>Source pixels as float RGBX (H·W·4). Rent with <see cref="ToFloat"/>, give back with Return.
+    /// Pixel (0, 0) is pixel (OriginX, OriginY) of the picture that boxes refer to (a decoded region).</summary>
+    public sealed class FloatImage(int width, int height, float[] data, int originX = 0, int originY = 0)
     {
         public int Width { get; } = width;
         public int Height { get; } = height;
         public float[] Data { get; } = data;
+        public int OriginX { get; } = originX;
+        public int OriginY { get; } = originY;
         public void Return() => ArrayPool<float>.Shared.Return(Data);
     }
 
@@ -37,7 +40,7 @@ public static class Resampler
                 dst[4 * p + 2] = src[3 * p + 2];
                 dst[4 * p + 3] = 0f;
             }
-        return new FloatImage(img.Width, img.Height, dst);
+        return new FloatImage(img.Width, img.Height, dst, img.OriginX, img.OriginY);
     }
 
     private static void WidenBytes(ReadOnlySpan<byte> src, Span<float> dst)
@@ -111,8 +114,11 @@ public static class Resampler
     public static void Resample(FloatImage src, ResampleBox box, int outW, int outH, ResampleFilter filter, bool flip, Span<byte> dst)
     {
         if (dst.Length < outW * outH * 3) throw new ArgumentException("destination too small", nameof(dst));
-        int r0x = Math.Max(0, box.ReadX0), r1x = Math.Min(src.Width, box.ReadX1);
-        int r0y = Math.Max(0, box.ReadY0), r1y = Math.Min(src.Height, box.ReadY1);
+        // Coefficients live in the picture's coordinates (exactly as for a whole decode); only the
+        // indexing into the held pixels subtracts the origin.
+        int ox = src.OriginX, oy = src.OriginY;
+        int r0x = Math.Max(ox, box.ReadX0), r1x = Math.Min(ox + src.Width, box.ReadX1);
+        int r0y = Math.Max(oy, box.ReadY0), r1y = Math.Min(oy + src.Height, box.ReadY1);
         if (r1x <= r0x || r1y <= r0y) throw new ArgumentException($"empty read region in a {src.Width}x{src.Height} image");
         var cx = ComputeCoefficients(box.X, box.Width, r0x, r1x, outW, filter);
         var cy = ComputeCoefficients(box.Y, box.Height, r0y, r1y, outH, filter);
@@ -122,20 +128,20 @@ public static class Resampler
         var tmp = ArrayPool<float>.Shared.Rent(outH * rowFloats + 4);
         try
         {
-            VerticalPass(src, cy, spanX0, rowFloats, outH, tmp);
+            VerticalPass(src, cy, spanX0 - ox, oy, rowFloats, outH, tmp);
             HorizontalPass(tmp, rowFloats, spanX0, cx, outW, outH, flip, dst);
         }
         finally { ArrayPool<float>.Shared.Return(tmp); }
     }
 
-    private static void VerticalPass(FloatImage src, Coefficients cy, int spanX0, int rowFloats, int outH, float[] tmp)
+    private static void VerticalPass(FloatImage src, Coefficients cy, int spanX0, int originY, int rowFloats, int outH, float[] tmp)
     {
         int stride = src.Width * 4, vf = Vector<float>.Count;
         ref float s0 = ref MemoryMarshal.GetArrayDataReference(src.Data);
         ref float t0 = ref MemoryMarshal.GetArrayDataReference(tmp);
         for (int y = 0; y < outH; y++)
         {
-            int first = cy.Start[y];
+            int first = cy.Start[y] - originY;
             ref float trow = ref Unsafe.Add(ref t0, y * rowFloats);
             int x = 0;
             for (; x + vf <= rowFloats; x += vf)

@@ -2,7 +2,8 @@ namespace Pretrain.Data;
 
 /// <summary>Cuts every crop of a sample from a single decode. The planner sees the stored image size
 /// (crop geometry is defined on it); the decode is then reduced (JPEG DCT scaling) as far as every
-/// crop still covers its output size, and crop boxes are mapped onto the decoded pixels.</summary>
+/// crop still covers its output size, and limited to the smallest region holding every crop's read
+/// range; crop boxes are mapped onto the decoded pixels.</summary>
 public static class SampleCropper
 {
     public static void Cut(IDataSplit split, int index, Func<int, int, CropJob[]> plan)
@@ -13,25 +14,42 @@ public static class SampleCropper
         {
             (storedW, storedH) = (w, h);
             jobs = plan(w, h);
-            return MinimumSize(jobs, w, h);
+            return Request(jobs, w, h);
         });
         if (jobs == null)
         {
-            (storedW, storedH) = (img.Width, img.Height);
+            (storedW, storedH) = (img.FullWidth, img.FullHeight);
             jobs = plan(storedW, storedH);
         }
         var f = Resampler.ToFloat(img);
         try
         {
-            double sx = (double)img.Width / storedW, sy = (double)img.Height / storedH;
-            bool scaled = img.Width != storedW || img.Height != storedH;
+            double sx = (double)img.FullWidth / storedW, sy = (double)img.FullHeight / storedH;
+            bool scaled = img.FullWidth != storedW || img.FullHeight != storedH;
             foreach (var j in jobs)
             {
-                var box = scaled ? j.Box.Scaled(sx, sy, img.Width, img.Height) : j.Box;
+                var box = scaled ? j.Box.Scaled(sx, sy, img.FullWidth, img.FullHeight) : j.Box;
                 Resampler.Resample(f, box, j.Size, j.Filter, j.Flip, j.Destination.AsSpan(j.Offset, j.Size * j.Size * 3));
             }
         }
         finally { f.Return(); }
+    }
+
+    /// <summary>The decode request of a set of crops: their minimum size and the union of their read ranges.</summary>
+    public static DecodeRequest Request(CropJob[] jobs, int width, int height)
+    {
+        var (minW, minH) = MinimumSize(jobs, width, height);
+        int x0 = width, y0 = height, x1 = 0, y1 = 0;
+        foreach (var j in jobs)
+        {
+            x0 = Math.Min(x0, j.Box.ReadX0);
+            y0 = Math.Min(y0, j.Box.ReadY0);
+            x1 = Math.Max(x1, j.Box.ReadX1);
+            y1 = Math.Max(y1, j.Box.ReadY1);
+        }
+        x0 = Math.Max(0, x0); y0 = Math.Max(0, y0);
+        x1 = Math.Min(width, x1); y1 = Math.Min(height, y1);
+        return new DecodeRequest(minW, minH, x1 > x0 && y1 > y0 ? new PixelRegion(x0, y0, x1, y1) : null);
     }
 
     /// <summary>The smallest decoded size at which every crop region still spans at least its output

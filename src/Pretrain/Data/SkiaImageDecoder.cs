@@ -3,11 +3,17 @@ using SkiaSharp;
 namespace Pretrain.Data;
 
 /// <summary>JPEG, PNG, BMP, WebP (and whatever else Skia reads) into RGBX bytes. JPEGs are decoded
-/// DCT-scaled (1/2, 1/4, 1/8) when the caller's minimum size allows it, which is much cheaper than a
-/// full decode followed by a downscale. Stateless and thread-safe.</summary>
+/// DCT-scaled (1/2, 1/4, 1/8) when the request's minimum size allows it, and only the requested region
+/// when one is given: columns outside it skip the inverse DCT and colour conversion, rows above it skip
+/// them too, rows below it are not read at all. Stateless and thread-safe.</summary>
 public sealed class SkiaImageDecoder : IImageDecoder
 {
     private static readonly float[] Scales = [0.125f, 0.25f, 0.5f];
+
+    /// <summary>Margin around a region, and the alignment of its top-left corner, that make region
+    /// pixels identical to a full decode's: libjpeg-turbo crops on iMCU columns (up to 16 px) and
+    /// upsamples chroma (up to 2×) from neighbours one chroma sample away.</summary>
+    private const int RegionMargin = 2, RegionAlign = 16;
 
     public (int Width, int Height) ReadSize(ReadOnlySpan<byte> encoded)
     {
@@ -16,30 +22,70 @@ public sealed class SkiaImageDecoder : IImageDecoder
         return (codec.Info.Width, codec.Info.Height);
     }
 
-    public PixelImage Decode(ReadOnlySpan<byte> encoded, MinimumDecodeSize? minimumSize = null)
+    public PixelImage Decode(ReadOnlySpan<byte> encoded, DecodePlanner? planner = null)
     {
         using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data) ?? throw new InvalidDataException("not a decodable image");
         int w = codec.Info.Width, h = codec.Info.Height;
         if (w <= 0 || h <= 0) throw new InvalidDataException($"image has size {w}x{h}");
-        if (minimumSize != null)
+        if (planner == null) return DecodeWhole(codec, w, h) ?? throw new InvalidDataException("decode failed");
+        var request = planner(w, h);
+        var (dw, dh) = (w, h);
+        foreach (var s in Scales)
         {
-            var (minW, minH) = minimumSize(w, h);
-            foreach (var s in Scales)
+            var d = codec.GetScaledDimensions(s);
+            if (d.Width >= request.MinWidth && d.Height >= request.MinHeight && d.Width < w)
             {
-                var d = codec.GetScaledDimensions(s);
-                if (d.Width >= minW && d.Height >= minH && d.Width < w)
-                {
-                    var scaled = TryDecode(codec, d.Width, d.Height);
-                    if (scaled != null) return scaled;
-                    break;
-                }
+                (dw, dh) = (d.Width, d.Height);
+                break;
             }
         }
-        return TryDecode(codec, w, h) ?? throw new InvalidDataException("decode failed");
+        if (request.Region is { } r && codec.EncodedFormat == SKEncodedImageFormat.Jpeg && EndsWithEoi(encoded)
+            && DecodeRegion(codec, dw, dh, ScaledRegion(r, w, h, dw, dh)) is { } region)
+            return region;
+        if ((dw, dh) != (w, h) && DecodeWhole(codec, dw, dh) is { } scaled) return scaled;
+        return DecodeWhole(codec, w, h) ?? throw new InvalidDataException("decode failed");
     }
 
-    private static PixelImage? TryDecode(SKCodec codec, int w, int h)
+    /// <summary>The stored-size region on the decoded grid, widened by the margin, corner aligned.</summary>
+    internal static PixelRegion ScaledRegion(PixelRegion r, int w, int h, int dw, int dh)
+    {
+        double sx = (double)dw / w, sy = (double)dh / h;
+        int x0 = (int)Math.Floor(r.X0 * sx) - RegionMargin, y0 = (int)Math.Floor(r.Y0 * sy) - RegionMargin;
+        int x1 = (int)Math.Ceiling(r.X1 * sx) + RegionMargin, y1 = (int)Math.Ceiling(r.Y1 * sy) + RegionMargin;
+        x0 = Math.Max(0, x0 / RegionAlign * RegionAlign);
+        y0 = Math.Max(0, y0 / RegionAlign * RegionAlign);
+        return new PixelRegion(x0, y0, Math.Min(dw, Math.Max(x1, x0 + 1)), Math.Min(dh, Math.Max(y1, y0 + 1)));
+    }
+
+    /// <summary>A truncated JPEG can still decode a region above the damage; requiring the end-of-image
+    /// marker keeps such files failing as they do in a full decode (on_error counts them).</summary>
+    private static bool EndsWithEoi(ReadOnlySpan<byte> encoded)
+    {
+        var tail = encoded.TrimEnd((byte)0);
+        return tail.Length >= 2 && tail[^2] == 0xFF && tail[^1] == 0xD9;
+    }
+
+    /// <summary>Scanline decode of one region; null when Skia cannot (the caller decodes the whole image).</summary>
+    private static PixelImage? DecodeRegion(SKCodec codec, int dw, int dh, PixelRegion r)
+    {
+        if (r.Width * (long)r.Height * 10 >= dw * (long)dh * 9) return null; // not worth a second path
+        var info = new SKImageInfo(dw, dh, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var options = new SKCodecOptions { Subset = new SKRectI(r.X0, 0, r.X1, dh) };
+        if (codec.StartScanlineDecode(info, options) != SKCodecResult.Success
+            || codec.ScanlineOrder != SKCodecScanlineOrder.TopDown) return null;
+        if (r.Y0 > 0 && !codec.SkipScanlines(r.Y0)) return null;
+        var pixels = new byte[r.Width * r.Height * 4];
+        int rows;
+        unsafe
+        {
+            fixed (byte* p = pixels) rows = codec.GetScanlines((IntPtr)p, r.Height, r.Width * 4);
+        }
+        if (rows != r.Height) throw new InvalidDataException($"decode failed: {rows} of {r.Height} rows");
+        return new PixelImage(r.Width, r.Height, 4, pixels, r, dw, dh);
+    }
+
+    private static PixelImage? DecodeWhole(SKCodec codec, int w, int h)
     {
         var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         var pixels = new byte[w * h * 4];

@@ -19,5 +19,5 @@ public sealed class SubsetSplit : IDataSplit
     public long Label(int index) => _inner.Label(Indices[index]);
     public string SampleName(int index) => _inner.SampleName(Indices[index]);
     public (int Width, int Height) ImageSize(int index) => _inner.ImageSize(Indices[index]);
-    public PixelImage Load(int index, MinimumDecodeSize? minimumSize = null) => _inner.Load(Indices[index], minimumSize);
+    public PixelImage Load(int index, DecodePlanner? planner = null) => _inner.Load(Indices[index], planner);
 }

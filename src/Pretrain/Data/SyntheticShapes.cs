@@ -41,7 +41,7 @@ public sealed class SyntheticShapes : IDataSplit
     public string SampleName(int index) => $"synthetic {(_splitId == 0 ? "train" : "val")} #{index}";
     public (int Width, int Height) ImageSize(int index) => (_cfg.Size, _cfg.Size);
 
-    public PixelImage Load(int index, MinimumDecodeSize? minimumSize = null)
+    public PixelImage Load(int index, DecodePlanner? planner = null)
     {
         if ((uint)index >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(index));
         var px = _cache?[index];

@@ -192,9 +192,9 @@ public class GeometryTests
         var dec = new SkiaImageDecoder();
         var full = dec.Decode(jpeg);
         Assert.Equal((64, 48), (full.Width, full.Height));
-        var quarter = dec.Decode(jpeg, (w, h) => (w / 4, h / 4));
+        var quarter = dec.Decode(jpeg, (w, h) => new DecodeRequest(w / 4, h / 4));
         Assert.Equal((16, 12), (quarter.Width, quarter.Height));
-        var needsFull = dec.Decode(jpeg, (w, h) => (w - 1, h));
+        var needsFull = dec.Decode(jpeg, (w, h) => new DecodeRequest(w - 1, h));
         Assert.Equal((64, 48), (needsFull.Width, needsFull.Height));
         // A 32-px crop of a 40x40 region allows at most 40/32 reduction → 1/2 is not allowed.
         var jobs = new[] { new CropJob(ResampleBox.OfCrop(new CropBox(0, 0, 40, 40)), 32, ResampleFilter.Bilinear, false, new byte[32 * 32 * 3], 0) };
