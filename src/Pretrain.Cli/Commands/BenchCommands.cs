@@ -70,7 +70,7 @@ internal static class BenchCommands
         var data = new Option<string?>("--data") { Description = "Benchmark this image folder instead of the config's data (imagefolder layout or flat)", HelpName = "DIR" };
         var batches = new Option<int>("--batches") { Description = "Timed batches after the warm-up", DefaultValueFactory = _ => 20, HelpName = "N" };
         var json = JsonOption();
-        var command = new Command("data", "Images/s of decode+crop alone and of the full multi-view pipeline (with device augmentation on the CPU), per core and in total");
+        var command = new Command("data", "Images/s of decode+crop alone and of the full multi-view pipeline (photometric ops with the CPU as the device; augment.stage places them), per core and in total");
         options.AddTo(command);
         command.Options.Add(data);
         command.Options.Add(batches);
@@ -89,7 +89,8 @@ internal static class BenchCommands
             set_num_threads(DeviceSelector.Threads(cfg.Experiment, cfg.Data));
             var splits = DataSplits.Open(cfg.Data, cfg.Experiment.Seed);
             var augmenter = new BatchAugmenter(cfg.Augment);
-            var r = DataBench.Run(splits.Train, TrainLoaderOptions.FromConfig(cfg), v => augmenter.Apply(v, CPU), parse.GetValue(batches));
+            // The CPU is the training device here, so augment.stage auto puts the photometric ops in the loader.
+            var r = DataBench.Run(splits.Train, PhotometricStage.LoaderOptions(cfg, CPU), v => augmenter.Apply(v, CPU), parse.GetValue(batches));
             session.Out.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(r, Json) : r.ToText());
             return ExitCodes.Success;
         });

@@ -25,12 +25,22 @@ public sealed class BatchAugmenter
         _cfg = cfg;
     }
 
-    /// <summary>One view of a batch → [B,3,S,S] float32 on device, normalized unless asked not to.</summary>
+    /// <summary>One view of a batch → [B,3,S,S] float32 on device, normalized unless asked not to.
+    /// A view the loader already finished (RawView.Normalized) is only uploaded; on the CPU the tensor
+    /// shares the view's array.</summary>
     public Tensor Apply(RawView view, Device device, bool normalize = true)
     {
         int b = view.SampleKeys.Length;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
+        if (view.Normalized is { } finished)
+        {
+            long count = (long)b * 3 * view.CropSize * view.CropSize;
+            if (finished.LongLength != count)
+                throw new ArgumentException($"expected {count} floats for {b}×3×{view.CropSize}×{view.CropSize}, got {finished.LongLength}");
+            var y = frombuffer(finished, ScalarType.Float32, count).view(b, 3, view.CropSize, view.CropSize).to(device);
+            return scope.MoveToOuter(normalize ? y : Denormalize(y));
+        }
         var x = ToTensor(view.Pixels, b, view.CropSize, device);
         ApplyInPlace(x, PhotometricParams.Draw(view.Config, view.SampleKeys));
         if (normalize) NormalizeInPlace(x);
@@ -60,6 +70,15 @@ public sealed class BatchAugmenter
         return scope.MoveToOuter(x);
     }
 
+    /// <summary>x · std + mean per channel, as a new tensor (undoes Normalize).</summary>
+    public Tensor Denormalize(Tensor x)
+    {
+        Grayscale.CheckRgb(x);
+        using var scope = NewDisposeScope();
+        var (mean, std) = ChannelStats(x);
+        return scope.MoveToOuter(x.mul(std).add_(mean));
+    }
+
     /// <summary>(x − mean) / std per channel, as a new tensor.</summary>
     public Tensor Normalize(Tensor x) => NormalizeInPlace(x.clone());
 
@@ -67,11 +86,14 @@ public sealed class BatchAugmenter
     {
         Grayscale.CheckRgb(x);
         using var scope = NewDisposeScope();
-        var mean = tensor(_cfg.Mean, dtype: x.dtype, device: x.device).view(1, 3, 1, 1);
-        var std = tensor(_cfg.Std, dtype: x.dtype, device: x.device).view(1, 3, 1, 1);
+        var (mean, std) = ChannelStats(x);
         x.sub_(mean).div_(std);
         return x;
     }
+
+    private (Tensor Mean, Tensor Std) ChannelStats(Tensor x) => (
+        tensor(_cfg.Mean, dtype: x.dtype, device: x.device).view(1, 3, 1, 1),
+        tensor(_cfg.Std, dtype: x.dtype, device: x.device).view(1, 3, 1, 1));
 
     internal static Tensor ApplyInPlace(Tensor x, PhotometricParams p)
     {

@@ -88,6 +88,7 @@ internal sealed partial class ConfigRules(ConfigTree tree)
         Require(a.Std.Length == 3 && a.Std.All(v => v > 0), "augment.std", "needs 3 values > 0 (one per RGB channel)");
         Require(a.Views.Count > 0, "augment.views", "needs at least one view");
         AtLeast(a.EvalResize, 0, "augment.eval_resize");
+        OneOf(a.Stage, "augment.stage", "auto", "loader", "device");
         for (int i = 0; i < a.Views.Count; i++) CheckView(a.Views[i], $"augment.views[{i}]");
     }
 

@@ -83,6 +83,10 @@ public sealed class AugmentConfig
     public List<ViewConfig> Views { get; set; } = [ViewConfig.MocoView1(), ViewConfig.MocoView2()];
     /// <summary>Eval transform: resize shorter side to this, then center crop data.image_size. 0 = image_size/0.875.</summary>
     public int EvalResize { get; set; } = 0;
+    /// <summary>Where the photometric ops (jitter, grayscale, blur, solarize, normalize) run: loader (per
+    /// sample in the loader workers, SIMD on the CPU), device (batched tensor ops on the training
+    /// device), auto (loader when the training device is the CPU, device otherwise).</summary>
+    public string Stage { get; set; } = "auto";
 }
 
 public sealed class ViewConfig

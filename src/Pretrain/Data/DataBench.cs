@@ -9,14 +9,17 @@ namespace Pretrain.Data;
 /// applied to every view on the consuming thread.</summary>
 public static class DataBench
 {
-    /// <param name="augment">The device photometric stage for one view ([B,3,S,S]); null skips the pipeline run.</param>
+    /// <param name="options">Loader options; with options.Photometric set, the pipeline run finishes views in the workers.</param>
+    /// <param name="augment">The consumer's stage for one view ([B,3,S,S]: the device photometric ops, or
+    /// only the upload of a view the workers finished); null skips the pipeline run.</param>
     public static DataBenchResult Run(IDataSplit split, TrainLoaderOptions options, Func<RawView, Tensor>? augment,
         int batches = 20, int warmupBatches = 2)
     {
         if (batches < 1) throw new ArgumentOutOfRangeException(nameof(batches));
         int workers = Math.Max(1, options.Workers);
-        double single = ImagesPerSecond(new TrainLoader(split, options with { Workers = 0 }), batches, warmupBatches, null);
-        double total = ImagesPerSecond(new TrainLoader(split, options with { Workers = workers }), batches, warmupBatches, null);
+        var decodeOnly = options with { Photometric = null };
+        double single = ImagesPerSecond(new TrainLoader(split, decodeOnly with { Workers = 0 }), batches, warmupBatches, null);
+        double total = ImagesPerSecond(new TrainLoader(split, decodeOnly with { Workers = workers }), batches, warmupBatches, null);
         double pipeline = augment == null ? double.NaN
             : ImagesPerSecond(new TrainLoader(split, options with { Workers = workers }), batches, warmupBatches, augment);
         return new DataBenchResult
@@ -26,6 +29,7 @@ public static class DataBench
             PipelineImagesPerSec = pipeline,
             PipelineImagesPerSecPerCore = pipeline / workers,
             Workers = workers,
+            PhotometricStage = options.Photometric == null ? "device" : "loader",
             ImagesMeasured = batches * options.BatchSize / options.WorldSize,
             PeakRssMib = PeakMemory.PeakRssMib(),
         };

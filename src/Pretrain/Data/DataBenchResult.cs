@@ -11,6 +11,8 @@ public sealed record DataBenchResult
     [JsonPropertyName("pipeline_images_per_sec")] public double PipelineImagesPerSec { get; init; }
     [JsonPropertyName("pipeline_images_per_sec_per_core")] public double PipelineImagesPerSecPerCore { get; init; }
     [JsonPropertyName("workers")] public int Workers { get; init; }
+    /// <summary>Where the pipeline run's photometric ops ran: loader (worker threads) or device (consumer thread, tensors).</summary>
+    [JsonPropertyName("photometric_stage")] public string PhotometricStage { get; init; } = "device";
     [JsonPropertyName("images_measured")] public int ImagesMeasured { get; init; }
     [JsonPropertyName("peak_rss_mib")] public double PeakRssMib { get; init; }
 
@@ -19,7 +21,7 @@ public sealed record DataBenchResult
         var ci = CultureInfo.InvariantCulture;
         return string.Create(ci,
             $"decode+crop: {DecodeCropImagesPerSec:F0} images/s with {Workers} workers ({DecodeCropImagesPerSecPerCore:F0} per core)\n" +
-            $"full pipeline: {PipelineImagesPerSec:F0} images/s ({PipelineImagesPerSecPerCore:F0} per loader core)\n" +
+            $"full pipeline: {PipelineImagesPerSec:F0} images/s ({PipelineImagesPerSecPerCore:F0} per loader core), photometric ops in the {PhotometricStage}\n" +
             $"images measured per run: {ImagesMeasured}; peak RSS {PeakRssMib:F0} MiB\n");
     }
 }

@@ -5,7 +5,8 @@ namespace Pretrain.Data;
 /// <summary>
 /// One batch as the CPU loader hands it over: every crop of every sample already cut, resized and
 /// flipped into uint8 HWC buffers. The photometric stage (jitter, grayscale, blur, solarize, normalize)
-/// runs afterwards on the training device, vectorised over the batch (see Augment/BatchAugmenter).
+/// runs afterwards on the training device, vectorised over the batch (see Augment/BatchAugmenter), or,
+/// when the loader was given one, already in the loader workers (RawView.Normalized).
 /// </summary>
 public sealed class RawBatch
 {
@@ -32,4 +33,7 @@ public sealed class RawView
     /// <summary>Per sample: the key of its random stream for this crop (KeyedRandom), so device-stage
     /// parameters are a pure function of (seed, epoch, sample, view, crop).</summary>
     public required ulong[] SampleKeys { get; init; }
+    /// <summary>Set when the photometric stage ran in the loader (augment.stage): the finished view,
+    /// normalized float [B,3,S,S]; the device stage then only uploads it.</summary>
+    public float[]? Normalized { get; internal set; }
 }

@@ -122,6 +122,8 @@ public sealed class TrainLoader
                 throw new DataException($"no readable sample among {tries} consecutive samples of epoch {epoch}: {_split.Description}");
             if (t > 0) replaced++;
         }
+        if (_o.Photometric is { } finish)
+            foreach (var v in views) v.Normalized = finish(v);
         return (new RawBatch { Epoch = epoch, BatchIndex = batchIndex, SampleIndices = indices, Labels = labels, Views = views.ToArray() }, replaced);
     }
 

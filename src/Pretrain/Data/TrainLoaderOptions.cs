@@ -15,6 +15,9 @@ public sealed record TrainLoaderOptions
     public bool FailOnError { get; init; }
     public int Rank { get; init; }
     public int WorldSize { get; init; } = 1;
+    /// <summary>When set, the workers finish every view with it (the photometric stage on the CPU,
+    /// per sample) and store the result in RawView.Normalized.</summary>
+    public Func<RawView, float[]>? Photometric { get; init; }
 
     public static TrainLoaderOptions FromConfig(RunConfig cfg, int rank = 0, int worldSize = 1) => new()
     {

@@ -53,14 +53,15 @@ public sealed class Trainer : IDisposable
         set_num_threads(DeviceSelector.Threads(cfg.Experiment, cfg.Data));
 
         var splits = DataSplits.Open(cfg.Data, cfg.Experiment.Seed);
-        _loader = new TrainLoader(splits.Train, TrainLoaderOptions.FromConfig(cfg), m => log.Warning("{Data}", m));
+        _loader = new TrainLoader(splits.Train, PhotometricStage.LoaderOptions(cfg, _device), m => log.Warning("{Data}", m));
         _loader.EpochCompleted += (epoch, replaced) =>
         {
             if (replaced > 0) log.Warning("epoch {Epoch}: {Replaced} unreadable samples replaced (data.on_error: skip)", epoch, replaced);
         };
         _augmenter = new BatchAugmenter(cfg.Augment);
         Plan = TrainingPlan.From(cfg.Training, _loader.BatchesPerEpoch);
-        _log.Information("Data: {Train}", splits.Train.Description);
+        _log.Information("Data: {Train}; photometric ops in the {Stage}", splits.Train.Description,
+            PhotometricStage.InLoader(cfg.Augment, _device) ? "loader workers" : "device");
         if (cfg.Eval.KnnEveryEpochs > 0 && (splits.Val is null || splits.Train.Classes.Count == 0))
             throw new UserInputException($"eval.knn_every_epochs: the k-NN monitor needs labelled train and val splits; {splits.Train.Description} has none (set data.val_fraction, or 0 to turn the monitor off)");
 

@@ -69,6 +69,7 @@ public class ConfigValidationTests
     [InlineData("model:\n  arch: vit_large\n", ":2:9: model.arch: 'vit_large' is not one of vit_tiny, vit_small, vit_base, vit, resnet18, resnet50, resnet (did you mean 'vit_base'?)")]
     [InlineData("model:\n  pos_embed: rope\n", ":2:14: model.pos_embed: 'rope' is not one of sincos, learned")]
     [InlineData("augment:\n  views:\n    - interpolation: nearest\n", ":3:22: augment.views[0].interpolation: 'nearest' is not one of bilinear, bicubic")]
+    [InlineData("augment:\n  stage: gpu\n", ":2:10: augment.stage: 'gpu' is not one of auto, loader, device")]
     [InlineData("data:\n  on_error: ignore\n", ":2:13: data.on_error: 'ignore' is not one of skip, fail")]
     [InlineData("optimizer:\n  clip_mode: norm\n", ":2:14: optimizer.clip_mode: 'norm' is not one of per_param, global")]
     [InlineData("optimizer:\n  lr_scaling: sqrt\n", ":2:15: optimizer.lr_scaling: 'sqrt' is not one of linear, none")]
