@@ -75,7 +75,7 @@ public sealed class SkiaImageDecoder : IImageDecoder
         if (codec.StartScanlineDecode(info, options) != SKCodecResult.Success
             || codec.ScanlineOrder != SKCodecScanlineOrder.TopDown) return null;
         if (r.Y0 > 0 && !codec.SkipScanlines(r.Y0)) return null;
-        var pixels = new byte[r.Width * r.Height * 4];
+        var pixels = GC.AllocateUninitializedArray<byte>(r.Width * r.Height * 4); // every byte is written below
         int rows;
         unsafe
         {
@@ -88,7 +88,7 @@ public sealed class SkiaImageDecoder : IImageDecoder
     private static PixelImage? DecodeWhole(SKCodec codec, int w, int h)
     {
         var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var pixels = new byte[w * h * 4];
+        var pixels = GC.AllocateUninitializedArray<byte>(w * h * 4);
         SKCodecResult result;
         unsafe
         {
