@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Pretrain.Data;
 
 namespace Pretrain.Augment;
@@ -19,8 +21,8 @@ public static class HostPhotometric
     private static readonly float WeightG = (float)Grayscale.WeightG;
     private static readonly float WeightB = (float)Grayscale.WeightB;
 
-    // byte → byte / 255f, the torch path's float32 division, by table.
-    private static readonly float[] UnitScale = Enumerable.Range(0, 256).Select(b => b / 255f).ToArray();
+    // byte → byte·(1/255f), the SIMD conversion's value, by table for the scalar tail.
+    private static readonly float[] UnitScale = Enumerable.Range(0, 256).Select(b => b * (1f / 255f)).ToArray();
 
     private sealed class Scratch
     {
@@ -61,16 +63,20 @@ public static class HostPhotometric
         if (gray) ToLuma(planes, stride);
         int planeCount = gray ? 1 : 3;
 
-        int radius = HostGaussianBlur.Radius(p.SigmaMax, size);
-        bool blur = p.Blur[i] && radius > 0;
-        if (blur)
+        int radius = HostGaussianBlur.Radius(p.SigmaMax, size), kept = 0;
+        if (p.Blur[i] && radius > 0)
         {
             int k = 2 * radius + 1;
             if (scratch.Taps.Length < k) scratch.Taps = new float[k];
             if (scratch.RowOffsets.Length < k) scratch.RowOffsets = new int[k];
             if (scratch.Row.Length < size + 2 * radius) scratch.Row = new float[size + 2 * radius];
-            var taps = scratch.Taps.AsSpan(0, k);
-            HostGaussianBlur.Taps(p.Sigma[i], radius, taps);
+            kept = HostGaussianBlur.Taps(p.Sigma[i], radius, scratch.Taps);
+        }
+        // A kernel trimmed to its centre tap (small σ) is exactly the identity: skip both passes.
+        bool blur = kept > 0;
+        if (blur)
+        {
+            var taps = scratch.Taps.AsSpan(0, 2 * kept + 1);
             for (int c = 0; c < planeCount; c++)
             {
                 var plane = planes.Slice(c * stride, n);
@@ -105,20 +111,71 @@ public static class HostPhotometric
         return result;
     }
 
+    /// <summary>
+    /// HWC bytes → three planes of byte·(1/255f). The reciprocal product, not torch's division, is at
+    /// most 1 ulp away and keeps the SIMD conversion free of divisions; the scalar tail uses the same
+    /// products (table) so every pixel gets the same value whichever path converts it.
+    /// </summary>
     private static void Deinterleave(ReadOnlySpan<byte> hwc, Span<float> planes, int n, int stride)
     {
         ref byte source = ref MemoryMarshal.GetReference(hwc);
-        ref float scale = ref MemoryMarshal.GetArrayDataReference(UnitScale);
         ref float r = ref MemoryMarshal.GetReference(planes);
         ref float g = ref Unsafe.Add(ref r, stride);
         ref float b = ref Unsafe.Add(ref r, 2 * stride);
-        for (int k = 0; k < n; k++)
+        int k = 0;
+        if (Avx2.IsSupported)
         {
-            Unsafe.Add(ref r, k) = Unsafe.Add(ref scale, Unsafe.Add(ref source, 3 * k));
-            Unsafe.Add(ref g, k) = Unsafe.Add(ref scale, Unsafe.Add(ref source, 3 * k + 1));
-            Unsafe.Add(ref b, k) = Unsafe.Add(ref scale, Unsafe.Add(ref source, 3 * k + 2));
+            var scale = Vector256.Create(1f / 255f);
+            // 16 pixels = 48 bytes a step: three pshufb per channel gather its bytes from the three
+            // 16-byte loads, then zero-extend to int and convert, 8 at a time.
+            for (; k <= n - 16; k += 16)
+            {
+                ref byte block = ref Unsafe.Add(ref source, 3 * k);
+                var a = Vector128.LoadUnsafe(ref block);
+                var m = Vector128.LoadUnsafe(ref block, 16);
+                var z = Vector128.LoadUnsafe(ref block, 32);
+                for (int c = 0; c < 3; c++)
+                {
+                    var bytes = Ssse3.Shuffle(a, DeinterleaveMasks[3 * c]) | Ssse3.Shuffle(m, DeinterleaveMasks[3 * c + 1])
+                        | Ssse3.Shuffle(z, DeinterleaveMasks[3 * c + 2]);
+                    ref float plane = ref Unsafe.Add(ref r, c * stride + k);
+                    (Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(bytes)) * scale).StoreUnsafe(ref plane);
+                    (Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(bytes, 8))) * scale)
+                        .StoreUnsafe(ref plane, 8);
+                }
+            }
+        }
+        ref float unit = ref MemoryMarshal.GetArrayDataReference(UnitScale);
+        for (; k < n; k++)
+        {
+            Unsafe.Add(ref r, k) = Unsafe.Add(ref unit, Unsafe.Add(ref source, 3 * k));
+            Unsafe.Add(ref g, k) = Unsafe.Add(ref unit, Unsafe.Add(ref source, 3 * k + 1));
+            Unsafe.Add(ref b, k) = Unsafe.Add(ref unit, Unsafe.Add(ref source, 3 * k + 2));
         }
         for (int c = 0; c < 3; c++) planes.Slice(c * stride + n, stride - n).Clear();
+    }
+
+    /// <summary>
+    /// pshufb masks [3·channel + load]: lane j of a 16-pixel block takes byte 3j + channel of the 48,
+    /// which lies in load (3j + channel) / 16; lanes from the other loads read 0x80 (→ 0) and are OR-ed in.
+    /// </summary>
+    private static readonly Vector128<byte>[] DeinterleaveMasks = MakeDeinterleaveMasks();
+
+    private static Vector128<byte>[] MakeDeinterleaveMasks()
+    {
+        var masks = new Vector128<byte>[9];
+        Span<byte> lanes = stackalloc byte[16];
+        for (int c = 0; c < 3; c++)
+            for (int load = 0; load < 3; load++)
+            {
+                for (int j = 0; j < 16; j++)
+                {
+                    int at = 3 * j + c;
+                    lanes[j] = at / 16 == load ? (byte)(at % 16) : (byte)0x80;
+                }
+                masks[3 * c + load] = Vector128.Create((ReadOnlySpan<byte>)lanes);
+            }
+        return masks;
     }
 
     private static void Jitter(Span<float> planes, int n, int stride, PhotometricParams p, int i)
@@ -262,28 +319,32 @@ public static class HostPhotometric
                 .StoreUnsafe(ref r, (nuint)k);
     }
 
-    /// <summary>Solarize (threshold 0.5: min(x, 1 − x)) if asked, then (x − mean) / std; source may be dest.</summary>
+    /// <summary>
+    /// Solarize (threshold 0.5: min(x, 1 − x)) if asked, then (x − mean)·(1/std): the reciprocal is
+    /// within an ulp of torch's division at a fraction of its cost. source may be dest.
+    /// </summary>
     private static void Finish(ReadOnlySpan<float> source, Span<float> dest, bool solarize, float mean, float std)
     {
+        float inverse = 1f / std;
         ref float x = ref MemoryMarshal.GetReference(source);
         ref float y = ref MemoryMarshal.GetReference(dest);
         var m = new Vector<float>(mean);
-        var s = new Vector<float>(std);
+        var s = new Vector<float>(inverse);
         int v = Vector<float>.Count, n = dest.Length, k = 0;
         if (solarize)
             for (; k <= n - v; k += v)
             {
                 var value = Vector.LoadUnsafe(ref x, (nuint)k);
-                ((Vector.Min(value, Vector<float>.One - value) - m) / s).StoreUnsafe(ref y, (nuint)k);
+                ((Vector.Min(value, Vector<float>.One - value) - m) * s).StoreUnsafe(ref y, (nuint)k);
             }
         else
             for (; k <= n - v; k += v)
-                ((Vector.LoadUnsafe(ref x, (nuint)k) - m) / s).StoreUnsafe(ref y, (nuint)k);
+                ((Vector.LoadUnsafe(ref x, (nuint)k) - m) * s).StoreUnsafe(ref y, (nuint)k);
         for (; k < n; k++)
         {
             float value = Unsafe.Add(ref x, k);
             if (solarize) value = MathF.Min(value, 1f - value);
-            Unsafe.Add(ref y, k) = (value - mean) / std;
+            Unsafe.Add(ref y, k) = (value - mean) * inverse;
         }
     }
 }

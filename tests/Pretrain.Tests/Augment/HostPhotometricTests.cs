@@ -157,13 +157,18 @@ public class HostPhotometricTests
     [Fact]
     public void NeutralParametersGiveTheScaledBytesNormalized()
     {
-        int size = 7, batch = 2;
+        // 19×19: the 16-pixel SIMD conversion and the scalar tail both run.
+        int size = 19, batch = 2;
         var pixels = RandomPixels(12, batch, size);
         var got = Host(pixels, batch, size, PhotometricParams.Neutral(batch));
         for (int i = 0; i < batch; i++)
             for (int c = 0; c < 3; c++)
                 for (int k = 0; k < size * size; k++)
-                    Assert.Equal((pixels[(i * size * size + k) * 3 + c] / 255f - Mean[c]) / Std[c], got[(i * 3 + c) * size * size + k]);
+                {
+                    // Within a few ulps: the host path multiplies by 1/255 and 1/std instead of dividing.
+                    float want = (pixels[(i * size * size + k) * 3 + c] / 255f - Mean[c]) / Std[c];
+                    Assert.InRange(got[(i * 3 + c) * size * size + k], want - 1e-6f, want + 1e-6f);
+                }
     }
 
     [Fact]
@@ -197,7 +202,7 @@ public class HostPhotometricTests
         float[] want = [0f, 64 / 255f, 127 / 255f, 1f - 128 / 255f, 1f - 200 / 255f, 0f, 0f, 0f, 0f];
         for (int c = 0; c < 3; c++)
             for (int k = 0; k < 9; k++)
-                Assert.Equal(want[k], got[c * 9 + k], 7);
+                Assert.InRange(got[c * 9 + k], want[k] - 1e-7f, want[k] + 1e-7f);
     }
 
     [Fact]
@@ -252,5 +257,22 @@ public class HostPhotometricTests
         p.Jitter[0] = true;
         p.Order[0] = [0, 1, 1, 3];
         Assert.Throws<ArgumentException>(() => HostPhotometric.ApplyOne(new byte[3 * 16], 4, p, 0, Mean, Std, output));
+    }
+
+    [Theory]
+    [InlineData(2.0, 6, 6)]
+    [InlineData(1.0, 6, 6)]
+    [InlineData(0.5, 6, 3)]
+    [InlineData(0.25, 6, 1)]
+    [InlineData(0.1, 6, 0)]
+    [InlineData(1.5, 2, 2)]
+    public void TapsAreKernel1dTrimmedToTheNonNegligibleOnes(double sigma, int radius, int kept)
+    {
+        var taps = new float[2 * radius + 1];
+        Assert.Equal(kept, HostGaussianBlur.Taps(sigma, radius, taps));
+        var full = TestImages.Values(GaussianBlur.Kernel1d(TestImages.PerSample(sigma), radius));
+        for (int t = -radius; t <= radius; t++)
+            if (Math.Abs(t) <= kept) Assert.Equal(full[radius + t], taps[kept + t], 6);
+            else Assert.True(full[radius + t] < HostGaussianBlur.NegligibleTap);
     }
 }
