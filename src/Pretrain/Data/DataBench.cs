@@ -17,6 +17,9 @@ public static class DataBench
     {
         if (batches < 1) throw new ArgumentOutOfRangeException(nameof(batches));
         int workers = Math.Max(1, options.Workers);
+        // Batches built ahead during the warm-up (up to prefetch + workers) would arrive at no cost
+        // inside the timed window; the warm-up lasts until that backlog is consumed.
+        warmupBatches = Math.Max(warmupBatches, options.Prefetch + workers + 1);
         var decodeOnly = options with { Photometric = null };
         double single = ImagesPerSecond(new TrainLoader(split, decodeOnly with { Workers = 0 }), batches, warmupBatches, null);
         double total = ImagesPerSecond(new TrainLoader(split, decodeOnly with { Workers = workers }), batches, warmupBatches, null);
@@ -35,20 +38,23 @@ public static class DataBench
         };
     }
 
+    /// <summary>Steady-state rate: the clock starts once the last warm-up batch is consumed and stops
+    /// when the last timed one is, so it spans exactly the timed batches' production.</summary>
     private static double ImagesPerSecond(TrainLoader loader, int batches, int warmup, Func<RawView, Tensor>? augment)
     {
         var sw = new Stopwatch();
         int seen = 0, images = 0;
+        warmup = Math.Max(1, warmup);
         foreach (var b in Endless(loader))
         {
-            if (seen == warmup) sw.Start();
             if (augment != null)
             {
                 using var scope = torch.NewDisposeScope();
                 foreach (var v in b.Views) augment(v).sum().item<float>(); // forces device work to finish
             }
             if (seen >= warmup) images += b.Size;
-            if (++seen == warmup + batches) break;
+            if (++seen == warmup) sw.Start();
+            if (seen == warmup + batches) break;
         }
         return images / sw.Elapsed.TotalSeconds;
     }
