@@ -139,30 +139,35 @@ public static class Resampler
         int stride = src.Width * 4, vf = Vector<float>.Count;
         ref float s0 = ref MemoryMarshal.GetArrayDataReference(src.Data);
         ref float t0 = ref MemoryMarshal.GetArrayDataReference(tmp);
+        ref float w0 = ref MemoryMarshal.GetArrayDataReference(cy.Weights);
         for (int y = 0; y < outH; y++)
         {
             int first = cy.Start[y] - originY;
             ref float trow = ref Unsafe.Add(ref t0, y * rowFloats);
-            int x = 0;
-            for (; x + vf <= rowFloats; x += vf)
+            // Tap by tap over the whole (L1-resident) output row: a stream of FMAs with the weight in a
+            // register, instead of re-reading every weight for every vector of the row.
+            bool started = false;
+            for (int k = 0; k < cy.Taps; k++)
             {
-                var acc = Vector<float>.Zero;
-                for (int k = 0; k < cy.Taps; k++)
+                float w = Unsafe.Add(ref w0, y * cy.Taps + k);
+                if (w == 0f) continue;
+                ref float srow = ref Unsafe.Add(ref s0, (first + k) * stride + spanX0 * 4);
+                var wv = new Vector<float>(w);
+                int x = 0;
+                if (!started)
                 {
-                    float w = cy.Weights[y * cy.Taps + k];
-                    if (w == 0f) continue;
-                    ref float srow = ref Unsafe.Add(ref s0, (first + k) * stride + spanX0 * 4 + x);
-                    acc = Vector.MultiplyAddEstimate(Vector.LoadUnsafe(ref srow), new Vector<float>(w), acc);
+                    for (; x + vf <= rowFloats; x += vf)
+                        (Vector.LoadUnsafe(ref Unsafe.Add(ref srow, x)) * wv).StoreUnsafe(ref Unsafe.Add(ref trow, x));
+                    for (; x < rowFloats; x++) Unsafe.Add(ref trow, x) = w * Unsafe.Add(ref srow, x);
+                    started = true;
+                    continue;
                 }
-                acc.StoreUnsafe(ref Unsafe.Add(ref trow, x));
+                for (; x + vf <= rowFloats; x += vf)
+                    Vector.MultiplyAddEstimate(Vector.LoadUnsafe(ref Unsafe.Add(ref srow, x)), wv, Vector.LoadUnsafe(ref Unsafe.Add(ref trow, x)))
+                        .StoreUnsafe(ref Unsafe.Add(ref trow, x));
+                for (; x < rowFloats; x++) Unsafe.Add(ref trow, x) += w * Unsafe.Add(ref srow, x);
             }
-            for (; x < rowFloats; x++)
-            {
-                float acc = 0;
-                for (int k = 0; k < cy.Taps; k++)
-                    acc += cy.Weights[y * cy.Taps + k] * Unsafe.Add(ref s0, (first + k) * stride + spanX0 * 4 + x);
-                Unsafe.Add(ref trow, x) = acc;
-            }
+            if (!started) new Span<float>(tmp, y * rowFloats, rowFloats).Clear();
         }
     }
 
@@ -186,12 +191,10 @@ public static class Resampler
                 var acc = half;
                 ref float src = ref Unsafe.Add(ref trow, (Unsafe.Add(ref s0, x) - spanX0) * 4);
                 ref float w = ref Unsafe.Add(ref w0, x * taps);
+                // Zero (padding) taps are multiplied rather than skipped: acc + 0·x is exactly acc, and a
+                // data-dependent branch per tap mispredicts far more often than it saves.
                 for (int k = 0; k < taps; k++)
-                {
-                    float wk = Unsafe.Add(ref w, k);
-                    if (wk != 0f)
-                        acc = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref Unsafe.Add(ref src, 4 * k)), Vector128.Create(wk), acc);
-                }
+                    acc = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref Unsafe.Add(ref src, 4 * k)), Vector128.Create(Unsafe.Add(ref w, k)), acc);
                 var v = Vector128.ConvertToInt32(Vector128.Min(Vector128.Max(acc, Vector128<float>.Zero), max));
                 ref byte o = ref Unsafe.Add(ref drow, p * 3);
                 if (p < outW - 1)
