@@ -105,7 +105,8 @@ public static class HostPhotometric
         if (view.Pixels.LongLength != (long)b * perSample)
             throw new ArgumentException($"expected {(long)b * perSample} bytes for {b}×{size}×{size}×3, got {view.Pixels.LongLength}");
         var p = PhotometricParams.Draw(view.Config, view.SampleKeys);
-        var result = new float[(long)b * perSample];
+        // Every element is written below: skip the zeroing of a large-object allocation.
+        var result = GC.AllocateUninitializedArray<float>(checked(b * perSample));
         for (int i = 0; i < b; i++)
             ApplyOne(view.Pixels.AsSpan(i * perSample, perSample), size, p, i, mean, std, result.AsSpan(i * perSample, perSample));
         return result;

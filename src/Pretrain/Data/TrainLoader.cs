@@ -92,8 +92,9 @@ public sealed class TrainLoader
             var vc = _o.Views[v];
             for (int c = 0; c < vc.Count; c++)
             {
-                var px = new byte[(long)n * vc.CropSize * vc.CropSize * 3 > int.MaxValue
-                    ? throw new ArgumentException($"view '{vc.Name}' batch buffer exceeds 2 GB") : n * vc.CropSize * vc.CropSize * 3];
+                // Uninitialised: every slot is cut into before the batch is handed out (or Build throws).
+                var px = GC.AllocateUninitializedArray<byte>((long)n * vc.CropSize * vc.CropSize * 3 > int.MaxValue
+                    ? throw new ArgumentException($"view '{vc.Name}' batch buffer exceeds 2 GB") : n * vc.CropSize * vc.CropSize * 3);
                 var keys = new ulong[n];
                 views.Add(new RawView { Pixels = px, CropSize = vc.CropSize, Config = vc, SampleKeys = keys });
                 viewBuffers.Add((px, keys, v, c));
