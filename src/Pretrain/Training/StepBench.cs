@@ -6,8 +6,8 @@ using Serilog;
 namespace Pretrain.Training;
 
 /// <summary>
-/// `pretrain bench step`: times full training steps (device augmentation, forward, backward, optimizer,
-/// EMA) of a config after a warm-up. Batches are prefetched before timing so the figure is the step
+/// `pretrain bench step`: times full training steps (photometric ops on the device, forward, backward,
+/// optimizer, EMA) of a config after a warm-up. Batches are prefetched before timing so the figure is the step
 /// itself, not the loader. Reports the median, images/s at the median and the peak RSS.
 /// </summary>
 public static class StepBench
@@ -19,6 +19,9 @@ public static class StepBench
 
     public static Result Run(RunConfig cfg, int steps, int warmup, ILogger log, string runDir)
     {
+        // The photometric ops stay inside the timed step (on a CPU device augment.stage auto would move
+        // them into the loader workers, out of the step), so figures keep one meaning on every device.
+        cfg.Augment.Stage = "device";
         using var trainer = new Trainer(cfg, runDir, log, CancellationToken.None);
         var batches = trainer.Loader.Epoch(0, 0).Take(Math.Min(warmup + steps, trainer.Plan.StepsPerEpoch)).ToList();
         if (batches.Count == 0) throw new UserInputException("bench step: the data gives no full batch");
