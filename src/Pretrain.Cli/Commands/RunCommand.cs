@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Pretrain.Cli.Logging;
 using Pretrain.Config;
+using Pretrain.Data;
 using Pretrain.Training;
 
 namespace Pretrain.Cli.Commands;
@@ -52,9 +53,11 @@ internal static class RunCommand
         if (resume is not null && resume != "auto" && !File.Exists(resume) && !Directory.Exists(resume))
             throw new UserInputException($"--resume {resume}: no such checkpoint file or run folder");
 
-        // A device this machine cannot give is an error before any folder exists (a retry must not
-        // find a half-made run folder).
+        // A device this machine cannot give, or data that is missing, empty or smaller than one batch,
+        // is an error before any folder exists (a retry must not find a half-made run folder).
         Pretrain.Training.DeviceSelector.Resolve(device ?? config.Experiment.Device);
+        var data = DataSplits.Open(config.Data, config.Experiment.Seed);
+        TrainLoader.RequireOneBatch(data.Train, config.Training.BatchSize);
         var runDir = RunFolder.Resolve(config, output);
         var folderNote = RunFolder.Prepare(runDir, config, resuming: resume is not null);
         var level = RunLog.ParseLevel(parse.GetValue(session.LogLevel) ?? config.Logging.Level);
@@ -68,7 +71,7 @@ internal static class RunCommand
         {
             log.Logger.Information("pretrain {Version:l}: config {ConfigPath:l}, run folder {RunDir:l} ({FolderNote:l})",
                 CliApp.Version, ConfigPaths.Display(configPath), runDir, folderNote);
-            var context = new RunContext(config, Path.GetFullPath(configPath), runDir, resume, device, log.Logger, shutdown);
+            var context = new RunContext(config, Path.GetFullPath(configPath), runDir, resume, device, log.Logger, shutdown, data);
             int code = session.Train(context);
             return shutdown.IsRequested ? shutdown.ExitCode : code;
         }

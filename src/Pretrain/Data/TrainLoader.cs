@@ -31,11 +31,17 @@ public sealed class TrainLoader
         foreach (var v in options.Views)
             if (v.Count < 1 || v.CropSize < 1 || v.Scale.Length != 2 || v.Ratio.Length != 2)
                 throw new ArgumentException($"view '{v.Name}': count and crop_size must be positive, scale and ratio two numbers");
-        if (split.Count < options.BatchSize)
-            throw new DataException($"{split.Count} samples is less than one batch of {options.BatchSize}: {split.Description}");
+        RequireOneBatch(split, options.BatchSize);
         (_split, _o) = (split, options);
         _guard = new BadSampleGuard(split, options.FailOnError, log);
         _filters = options.Views.Select(v => ResampleFilters.Parse(v.Interpolation)).ToArray();
+    }
+
+    /// <summary>A split with fewer samples than one global batch gives no training step: a data error.</summary>
+    public static void RequireOneBatch(IDataSplit split, int batchSize)
+    {
+        if (split.Count < batchSize)
+            throw new DataException($"{split.Count} samples is less than one batch of {batchSize}: {split.Description}");
     }
 
     public int BatchesPerEpoch => _split.Count / _o.BatchSize;

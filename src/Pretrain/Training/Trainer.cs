@@ -43,7 +43,8 @@ public sealed class Trainer : IDisposable
     public ISslMethod Method => _method;
     public Device Device => _device;
 
-    public Trainer(RunConfig cfg, string runDir, ILogger log, CancellationToken stop, string? deviceOverride = null)
+    /// <param name="data">The config's splits if the caller opened them already (else opened here).</param>
+    public Trainer(RunConfig cfg, string runDir, ILogger log, CancellationToken stop, string? deviceOverride = null, DataSplits? data = null)
     {
         _cfg = cfg;
         _runDir = runDir;
@@ -52,7 +53,7 @@ public sealed class Trainer : IDisposable
         _device = DeviceSelector.Resolve(deviceOverride ?? cfg.Experiment.Device);
         set_num_threads(DeviceSelector.Threads(cfg.Experiment, cfg.Data));
 
-        var splits = DataSplits.Open(cfg.Data, cfg.Experiment.Seed);
+        var splits = data ?? DataSplits.Open(cfg.Data, cfg.Experiment.Seed);
         _loader = new TrainLoader(splits.Train, PhotometricStage.LoaderOptions(cfg, _device), m => log.Warning("{Data}", m));
         _loader.EpochCompleted += (epoch, replaced) =>
         {

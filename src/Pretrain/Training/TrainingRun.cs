@@ -12,7 +12,7 @@ public static class TrainingRun
     public static int Execute(RunContext ctx)
     {
         var log = ctx.Log;
-        using var trainer = new Trainer(ctx.Config, ctx.RunDir, log, ctx.Shutdown.Token, ctx.DeviceOverride);
+        using var trainer = new Trainer(ctx.Config, ctx.RunDir, log, ctx.Shutdown.Token, ctx.DeviceOverride, ctx.Data);
         if (ctx.Resume is { } resume)
         {
             var path = trainer.ResolveResume(resume);

@@ -67,6 +67,27 @@ public class RunCommandTests
     }
 
     [Fact]
+    public void EmptyOrTooSmallDataStopsBeforeAnyFolderIsCreated()
+    {
+        using var dir = new TempConfigDir();
+        Directory.CreateDirectory(dir.PathOf("empty"));
+        var empty = dir.Write("empty.yaml", $"data:\n  source: imagefolder\n  path: {dir.PathOf("empty")}\n");
+        var small = dir.Write("small.yaml", "data:\n  synthetic: {train_size: 20, val_size: 4}\ntraining:\n  batch_size: 32\n");
+        bool trained = false;
+
+        var r = CliResult.Run(["run", "--config", empty, "--output", dir.PathOf("run1")], _ => { trained = true; return 0; });
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(dir.PathOf("empty"), r.ErrLine);
+        Assert.False(Directory.Exists(dir.PathOf("run1")));
+
+        r = CliResult.Run(["run", "--config", small, "--output", dir.PathOf("run2")], _ => { trained = true; return 0; });
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("20 samples is less than one batch of 32", r.ErrLine);
+        Assert.False(Directory.Exists(dir.PathOf("run2")));
+        Assert.False(trained);
+    }
+
+    [Fact]
     public void ExistingRunIsNotOverwrittenButCanBeResumed()
     {
         using var dir = new TempConfigDir();
