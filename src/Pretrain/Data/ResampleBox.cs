@@ -15,6 +15,19 @@ public readonly record struct ResampleBox(double X, double Y, double Width, doub
         Math.Max(0, (int)Math.Floor(ReadX0 * sx)), Math.Max(0, (int)Math.Floor(ReadY0 * sy)),
         Math.Min(scaledWidth, (int)Math.Ceiling(ReadX1 * sx)), Math.Min(scaledHeight, (int)Math.Ceiling(ReadY1 * sy)));
 
+    /// <summary>The pixels a resample of this box to outW × outH can give a nonzero weight (the box widened
+    /// by the filter's support, one pixel spare each side), inside the read range. Smaller than the read
+    /// range for the eval transform, whose resize may read the whole image but weighs only the crop's
+    /// neighbourhood.</summary>
+    public PixelRegion Footprint(int outW, int outH, ResampleFilter filter)
+    {
+        double reachX = ResampleFilters.Support(filter) * Math.Max(Width / outW, 1.0) + 1;
+        double reachY = ResampleFilters.Support(filter) * Math.Max(Height / outH, 1.0) + 1;
+        return new PixelRegion(
+            Math.Max(ReadX0, (int)Math.Floor(X - reachX)), Math.Max(ReadY0, (int)Math.Floor(Y - reachY)),
+            Math.Min(ReadX1, (int)Math.Ceiling(X + Width + reachX)), Math.Min(ReadY1, (int)Math.Ceiling(Y + Height + reachY)));
+    }
+
     /// <summary>torchvision eval transform as one resample: Resize(shorter side → resize) then
     /// CenterCrop(crop), expressed as the region of the original image the crop covers.</summary>
     public static ResampleBox EvalCenter(int width, int height, int resize, int crop)

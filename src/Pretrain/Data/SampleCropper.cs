@@ -35,17 +35,18 @@ public static class SampleCropper
         finally { f.Return(); }
     }
 
-    /// <summary>The decode request of a set of crops: their minimum size and the union of their read ranges.</summary>
+    /// <summary>The decode request of a set of crops: their minimum size and the union of the pixels they weigh.</summary>
     public static DecodeRequest Request(CropJob[] jobs, int width, int height)
     {
         var (minW, minH) = MinimumSize(jobs, width, height);
         int x0 = width, y0 = height, x1 = 0, y1 = 0;
         foreach (var j in jobs)
         {
-            x0 = Math.Min(x0, j.Box.ReadX0);
-            y0 = Math.Min(y0, j.Box.ReadY0);
-            x1 = Math.Max(x1, j.Box.ReadX1);
-            y1 = Math.Max(y1, j.Box.ReadY1);
+            var f = j.Box.Footprint(j.Size, j.Size, j.Filter);
+            x0 = Math.Min(x0, f.X0);
+            y0 = Math.Min(y0, f.Y0);
+            x1 = Math.Max(x1, f.X1);
+            y1 = Math.Max(y1, f.Y1);
         }
         x0 = Math.Max(0, x0); y0 = Math.Max(0, y0);
         x1 = Math.Min(width, x1); y1 = Math.Min(height, y1);

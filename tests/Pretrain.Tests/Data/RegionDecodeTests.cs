@@ -113,6 +113,41 @@ public class RegionDecodeTests
         }
     }
 
+    [Theory]
+    [InlineData("420", 28, 24)]
+    [InlineData("444", 40, 32)]
+    [InlineData("progressive", 32, 28)]
+    public void EvalCropsFromARegionDecodeEqualCropsFromAWholeDecode(string encoding, int resize, int crop)
+    {
+        var jpeg = Sample(encoding);
+        CropJob[] Plan(int w, int h, byte[] dst) =>
+            [new CropJob(ResampleBox.EvalCenter(w, h, resize, crop), crop, ResampleFilter.Bicubic, false, dst, 0)];
+        var a = new byte[crop * crop * 3];
+        var b = new byte[crop * crop * 3];
+        SampleCropper.Cut(new OneImage(jpeg, region: true), 0, (w, h) => Plan(w, h, a));
+        SampleCropper.Cut(new OneImage(jpeg, region: false), 0, (w, h) => Plan(w, h, b));
+        Assert.Equal(b, a);
+        // The eval resize may read the whole image, but only the centre crop's neighbourhood is requested.
+        var (w0, h0) = Decoder.ReadSize(jpeg);
+        var region = SampleCropper.Request(Plan(w0, h0, a), w0, h0).Region!.Value;
+        Assert.True(region.Width < w0, $"region {region} of a {w0}x{h0} image");
+    }
+
+    [Fact]
+    public void EvalCropOfALargeJpegUsesAScaledRegionAndEqualsTheWholeDecode()
+    {
+        var jpeg = Jpeg(320, 240, SKJpegEncoderDownsample.Downsample420);
+        CropJob[] Plan(int w, int h, byte[] dst) =>
+            [new CropJob(ResampleBox.EvalCenter(w, h, 64, 56), 56, ResampleFilter.Bicubic, false, dst, 0)];
+        var a = new byte[56 * 56 * 3];
+        var b = new byte[56 * 56 * 3];
+        SampleCropper.Cut(new OneImage(jpeg, region: true), 0, (w, h) => Plan(w, h, a));
+        SampleCropper.Cut(new OneImage(jpeg, region: false), 0, (w, h) => Plan(w, h, b));
+        Assert.Equal(b, a);
+        var img = Decoder.Decode(jpeg, (w, h) => SampleCropper.Request(Plan(w, h, a), w, h));
+        Assert.True(img.IsRegion && img.FullWidth < 320, $"decoded {img.Width}x{img.Height} of {img.FullWidth}x{img.FullHeight}");
+    }
+
     /// <summary>One JPEG; with region: false the decode request loses its region (a whole decode).</summary>
     private sealed class OneImage(byte[] jpeg, bool region) : IDataSplit
     {
