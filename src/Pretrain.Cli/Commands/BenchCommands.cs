@@ -69,11 +69,13 @@ internal static class BenchCommands
         var options = new ConfigOptions();
         var data = new Option<string?>("--data") { Description = "Benchmark this image folder instead of the config's data (imagefolder layout or flat)", HelpName = "DIR" };
         var batches = new Option<int>("--batches") { Description = "Timed batches after the warm-up", DefaultValueFactory = _ => 20, HelpName = "N" };
+        var device = DeviceOption.Create("Training device the pipeline feeds: cpu (default; augment.stage auto puts the photometric ops in the loader), cuda or cuda:N (they run there)");
         var json = JsonOption();
         var command = new Command("data", "Images/s of decode+crop alone and of the full multi-view pipeline (photometric ops with the CPU as the device; augment.stage places them), per core and in total");
         options.AddTo(command);
         command.Options.Add(data);
         command.Options.Add(batches);
+        command.Options.Add(device);
         command.Options.Add(json);
         command.SetAction(parse =>
         {
@@ -86,11 +88,11 @@ internal static class BenchCommands
                 overrides.AddRange(["data.source=imagefolder", $"data.path={Path.GetFullPath(dir)}", "data.train_path=", "data.val_path="]);
             }
             var cfg = ConfigLoader.Load(parse.GetRequiredValue(options.Config), overrides);
+            var target = DeviceSelector.Resolve(parse.GetValue(device) ?? "cpu");
             set_num_threads(DeviceSelector.Threads(cfg.Experiment, cfg.Data));
             var splits = DataSplits.Open(cfg.Data, cfg.Experiment.Seed);
             var augmenter = new BatchAugmenter(cfg.Augment);
-            // The CPU is the training device here, so augment.stage auto puts the photometric ops in the loader.
-            var r = DataBench.Run(splits.Train, PhotometricStage.LoaderOptions(cfg, CPU), v => augmenter.Apply(v, CPU), parse.GetValue(batches));
+            var r = DataBench.Run(splits.Train, PhotometricStage.LoaderOptions(cfg, target), v => augmenter.Apply(v, target), parse.GetValue(batches));
             session.Out.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(r, Json) : r.ToText());
             return ExitCodes.Success;
         });

@@ -35,11 +35,7 @@ internal sealed class EvalOptions
         HelpName = "DIR",
     };
 
-    public Option<string?> Device { get; } = new("--device")
-    {
-        Description = "auto, cpu, cuda or cuda:N (overrides experiment.device)",
-        HelpName = "DEVICE",
-    };
+    public Option<string?> Device { get; } = DeviceOption.Create();
 
     public Option<string?> Backbone { get; } = new("--backbone")
     {
@@ -50,12 +46,6 @@ internal sealed class EvalOptions
     public EvalOptions(bool withConfig = true)
     {
         WithConfig = withConfig;
-        Device.Validators.Add(result =>
-        {
-            var value = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
-            if (value is not null && !System.Text.RegularExpressions.Regex.IsMatch(value, @"^(auto|cpu|cuda(:\d+)?)$"))
-                result.AddError($"--device must be auto, cpu, cuda or cuda:N, got '{value}'");
-        });
         Backbone.AcceptOnlyFromAmong("default", "query", "momentum", "teacher", "student", "online");
     }
 

@@ -25,17 +25,7 @@ internal static class RunCommand
             Description = "Continue from a checkpoint file or run folder, or 'auto' for the latest checkpoint in the run folder",
             HelpName = "PATH|auto",
         };
-        var device = new Option<string?>("--device")
-        {
-            Description = "auto, cpu, cuda or cuda:N (overrides experiment.device)",
-            HelpName = "DEVICE",
-        };
-        device.Validators.Add(result =>
-        {
-            var value = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
-            if (value is not null && !System.Text.RegularExpressions.Regex.IsMatch(value, @"^(auto|cpu|cuda(:\d+)?)$"))
-                result.AddError($"--device must be auto, cpu, cuda or cuda:N, got '{value}'");
-        });
+        var device = DeviceOption.Create();
 
         var command = new Command("run", "Pretrain a backbone with the method, data and schedule of a config");
         config.AddTo(command);
