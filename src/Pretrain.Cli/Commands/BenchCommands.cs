@@ -71,7 +71,7 @@ internal static class BenchCommands
         var batches = new Option<int>("--batches") { Description = "Timed batches after the warm-up", DefaultValueFactory = _ => 20, HelpName = "N" };
         var device = DeviceOption.Create("Training device the pipeline feeds: cpu (default; augment.stage auto puts the photometric ops in the loader), cuda or cuda:N (they run there)");
         var json = JsonOption();
-        var command = new Command("data", "Images/s of decode+crop alone and of the full multi-view pipeline (photometric ops with the CPU as the device; augment.stage places them), per core and in total");
+        var command = new Command("data", "Images/s of decode+crop alone and of the full multi-view pipeline feeding --device (augment.stage places the photometric ops), per core and in total");
         options.AddTo(command);
         command.Options.Add(data);
         command.Options.Add(batches);
