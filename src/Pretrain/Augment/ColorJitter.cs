@@ -22,9 +22,7 @@ internal static class ColorJitter
     public static Plan MakePlan(PhotometricParams p)
     {
         var jittered = Enumerable.Range(0, p.Count).Where(i => p.Jitter[i]).ToArray();
-        foreach (var i in jittered)
-            if (p.Order[i] is not { Length: Steps } o || o.Distinct().Count() != Steps || o.Any(op => op is < 0 or >= Steps))
-                throw new ArgumentException($"sample {i}: order must be a permutation of 0..3");
+        foreach (var i in jittered) p.CheckOrder(i);
         var layouts = new int[Steps][];
         var fromPrevious = new int[Steps][];
         var start = new int[Steps, Steps];

@@ -181,12 +181,8 @@ public static class HostPhotometric
 
     private static void Jitter(Span<float> planes, int n, int stride, PhotometricParams p, int i)
     {
+        p.CheckOrder(i);
         var order = p.Order[i];
-        int seen = 0;
-        if (order is { Length: ColorJitter.Steps })
-            foreach (var op in order)
-                if (op is >= 0 and < ColorJitter.Steps) seen |= 1 << op;
-        if (seen != (1 << ColorJitter.Steps) - 1) throw new ArgumentException($"sample {i}: order must be a permutation of 0..3");
 
         foreach (var op in order)
         {

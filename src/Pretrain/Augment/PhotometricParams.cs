@@ -33,6 +33,16 @@ public sealed record PhotometricParams(
 
     public int Count => Jitter.Length;
 
+    /// <summary>Throws unless sample i's jitter order is a permutation of the four ops.</summary>
+    public void CheckOrder(int i)
+    {
+        int seen = 0;
+        if (Order[i] is { Length: 4 } order)
+            foreach (var op in order)
+                if (op is >= BrightnessOp and <= HueOp) seen |= 1 << op;
+        if (seen != 0b1111) throw new ArgumentException($"sample {i}: order must be a permutation of 0..3");
+    }
+
     public static PhotometricParams Draw(ViewConfig v, ulong[] keys)
     {
         if (v.BlurSigma is not { Length: 2 } || v.BlurSigma[0] < 0 || v.BlurSigma[1] < v.BlurSigma[0])

@@ -11,10 +11,7 @@ public readonly record struct PixelRegion(int X0, int Y0, int X1, int Y1)
 /// use (a decoder that can decode at reduced scale, like JPEG's DCT scaling, may return anything at
 /// least this large) and, optionally, the only region whose pixels it will read (a decoder may
 /// return just a region containing it).</summary>
-public readonly record struct DecodeRequest(int MinWidth, int MinHeight, PixelRegion? Region = null)
-{
-    public static DecodeRequest Whole(int width, int height) => new(width, height);
-}
+public readonly record struct DecodeRequest(int MinWidth, int MinHeight, PixelRegion? Region = null);
 
 /// <summary>Given the stored size of an image, what the caller needs of it.</summary>
 public delegate DecodeRequest DecodePlanner(int width, int height);

@@ -2,8 +2,8 @@ namespace Pretrain.Data;
 
 /// <summary>Cuts every crop of a sample from a single decode. The planner sees the stored image size
 /// (crop geometry is defined on it); the decode is then reduced (JPEG DCT scaling) as far as every
-/// crop still covers its output size, and limited to the smallest region holding every crop's read
-/// range; crop boxes are mapped onto the decoded pixels.</summary>
+/// crop still covers its output size, and limited to the smallest region holding every pixel the
+/// crops' filters weigh; crop boxes are mapped onto the decoded pixels.</summary>
 public static class SampleCropper
 {
     public static void Cut(IDataSplit split, int index, Func<int, int, CropJob[]> plan)
