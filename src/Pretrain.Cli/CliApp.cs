@@ -4,6 +4,7 @@ using System.CommandLine.Invocation;
 using System.Reflection;
 using Pretrain.Cli.Commands;
 using Pretrain.Training;
+using Pretrain.Composition;
 
 namespace Pretrain.Cli;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pretrain.Training;
+using Pretrain.Composition;
 
 namespace Pretrain.Cli;
 

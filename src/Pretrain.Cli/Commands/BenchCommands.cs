@@ -6,6 +6,8 @@ using Pretrain.Data;
 using Pretrain.Training;
 using Serilog;
 using static TorchSharp.torch;
+using Pretrain.Common;
+using Pretrain.Composition;
 
 namespace Pretrain.Cli.Commands;
 
@@ -35,7 +37,6 @@ internal static class BenchCommands
             var dir = Directory.CreateTempSubdirectory("pretrain-bench-").FullName;
             try
             {
-                cfg.Logging.Tensorboard = false;
                 var r = StepBench.Run(cfg, n, w, Serilog.Core.Logger.None, dir);
                 if (parse.GetValue(json))
                     session.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
@@ -88,9 +89,8 @@ internal static class BenchCommands
                 overrides.AddRange(["data.source=imagefolder", $"data.path={Path.GetFullPath(dir)}", "data.train_path=", "data.val_path="]);
             }
             var cfg = ConfigLoader.Load(parse.GetRequiredValue(options.Config), overrides);
-            var target = DeviceSelector.Resolve(parse.GetValue(device) ?? "cpu");
-            set_num_threads(DeviceSelector.Threads(cfg.Experiment, cfg.Data));
-            var splits = DataSplits.Open(cfg.Data, cfg.Experiment.Seed);
+            var target = RunBuilder.Device(cfg, parse.GetValue(device) ?? "cpu");
+            var splits = RunBuilder.Data(cfg);
             var augmenter = new BatchAugmenter(cfg.Augment);
             var r = DataBench.Run(splits.Train, PhotometricStage.LoaderOptions(cfg, target), v => augmenter.Apply(v, target), parse.GetValue(batches));
             session.Out.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(r, Json) : r.ToText());

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pretrain.Augment;
+using Pretrain.Composition;
 using Pretrain.Data;
 using static TorchSharp.torch;
 
@@ -23,7 +24,7 @@ internal static class DataInspectCommand
             var cfg = options.Load(parse);
             var folder = parse.GetValue(output) ?? Path.Combine(cfg.Experiment.Output, cfg.Experiment.Name);
             Directory.CreateDirectory(folder);
-            var splits = DataSplits.Open(cfg.Data, cfg.Experiment.Seed);
+            var splits = RunBuilder.Data(cfg);
             var augmenter = new BatchAugmenter(cfg.Augment);
             var report = DataInspector.Inspect(splits, cfg, folder, v => augmenter.Apply(v, CPU, normalize: false), gridSamples: parse.GetValue(samples));
             session.Out.WriteLine(report.ToText());

@@ -82,7 +82,7 @@ internal sealed class EvalOptions
         {
             return body();
         }
-        catch (Exception e) when (e is Pretrain.Data.DataException or Pretrain.Training.Checkpoints.CheckpointException or InvalidDataException)
+        catch (Exception e) when (e is Pretrain.Data.DataException or Pretrain.Checkpoints.CheckpointException or InvalidDataException)
         {
             throw new UserInputException(e.Message, e);
         }

@@ -4,6 +4,9 @@ using Pretrain.Eval;
 using Pretrain.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Pretrain.Common;
+
+using Pretrain.Composition;
 
 namespace Pretrain.Cli.Commands;
 
@@ -38,8 +41,7 @@ internal static class KnnEvalCommand
         var cfg = options.ResolveConfig(parse, model?.Config ?? new RunConfig());
         using var log = EvalOptions.ConsoleLogger(session, parse, cfg);
         var outDir = Path.GetFullPath(parse.GetValue(options.Output) ?? model?.RunDir ?? Path.GetDirectoryName(Path.GetFullPath(featuresPath!))!);
-        var device = DeviceSelector.Resolve(parse.GetValue(options.Device) ?? cfg.Experiment.Device);
-        set_num_threads(DeviceSelector.Threads(cfg.Experiment, cfg.Data));
+        var device = RunBuilder.Device(cfg, parse.GetValue(options.Device));
         var which = parse.GetValue(options.Backbone) ?? "default";
 
         FeatureSet set;
@@ -57,7 +59,7 @@ internal static class KnnEvalCommand
             source = model.CheckpointPath;
             log.Information("pretrain {Version:l} knn-eval: checkpoint {Checkpoint:l} (step {Step}), backbone {Backbone:l}, on {Device}",
                 CliApp.Version, source, model.Step, which, device.ToString());
-            set = KnnEvaluation.ExtractFeatures(backbone, cfg, device, cfg.Training.BatchSize);
+            set = KnnEvaluation.ExtractFeatures(backbone, cfg, RunBuilder.Data(cfg), device, cfg.Training.BatchSize);
         }
         using (set)
         {

@@ -5,6 +5,9 @@ using Pretrain.Eval;
 using Pretrain.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Pretrain.Common;
+
+using Pretrain.Composition;
 
 namespace Pretrain.Cli.Commands;
 
@@ -39,13 +42,12 @@ internal static class LinearEvalCommand
             "{Signal:l} received: stopping after the current epoch and saving the classifier", signal.ToString()));
         try
         {
-            var device = DeviceSelector.Resolve(parse.GetValue(options.Device) ?? cfg.Experiment.Device);
-            set_num_threads(DeviceSelector.Threads(cfg.Experiment, cfg.Data));
+            var device = RunBuilder.Device(cfg, parse.GetValue(options.Device));
             var backbone = model.Backbone(cfg.Eval.Linear.Backbone);
             backbone.to(device);
             log.Logger.Information("pretrain {Version:l} linear-eval: checkpoint {Checkpoint:l} (step {Step}), backbone {Backbone:l}, on {Device}",
                 CliApp.Version, model.CheckpointPath, model.Step, cfg.Eval.Linear.Backbone, device.ToString());
-            var report = LinearEvaluation.Run(backbone, cfg, device,
+            var report = LinearEvaluation.Run(backbone, cfg, RunBuilder.Data(cfg), device,
                 new LinearEvaluation.Options(outDir, model.CheckpointPath, resume, log.Logger, shutdown.Token));
             log.Logger.Information("linear-eval: best top-1 {Best:F2} (epoch {Epoch}), last top-1 {Last:F2}, top-5 {Top5:F2}; wrote {Path:l}",
                 report.Best.Top1, report.Best.Epoch, report.Last.Top1, report.Last.Top5, Path.Combine(outDir, LinearEvalReport.FileName));
@@ -53,7 +55,7 @@ internal static class LinearEvalCommand
         }
         catch (Exception e)
         {
-            var reported = e is Pretrain.Data.DataException or Pretrain.Training.Checkpoints.CheckpointException ? new UserInputException(e.Message, e) : e;
+            var reported = e is Pretrain.Data.DataException or Pretrain.Checkpoints.CheckpointException ? new UserInputException(e.Message, e) : e;
             return FailureReport.Report(reported, session.Err, log, shutdown);
         }
     }

@@ -3,6 +3,8 @@ using Pretrain.Cli.Logging;
 using Pretrain.Config;
 using Pretrain.Data;
 using Pretrain.Training;
+using Pretrain.Common;
+using Pretrain.Composition;
 
 namespace Pretrain.Cli.Commands;
 
@@ -40,14 +42,12 @@ internal static class RunCommand
     {
         var configPath = parse.GetRequiredValue(configOptions.Config);
         var config = configOptions.Load(parse);
-        if (resume is not null && resume != "auto" && !File.Exists(resume) && !Directory.Exists(resume))
-            throw new UserInputException($"--resume {resume}: no such checkpoint file or run folder");
+        ResumeTarget.Validate(resume);
 
         // A device this machine cannot give, or data that is missing, empty or smaller than one batch,
         // is an error before any folder exists (a retry must not find a half-made run folder).
-        Pretrain.Training.DeviceSelector.Resolve(device ?? config.Experiment.Device);
-        var data = DataSplits.Open(config.Data, config.Experiment.Seed);
-        TrainLoader.RequireOneBatch(data.Train, config.Training.BatchSize);
+        RunBuilder.Device(config, device);
+        var data = RunBuilder.TrainingData(config);
         var runDir = RunFolder.Resolve(config, output);
         var folderNote = RunFolder.Prepare(runDir, config, resuming: resume is not null);
         var level = RunLog.ParseLevel(parse.GetValue(session.LogLevel) ?? config.Logging.Level);

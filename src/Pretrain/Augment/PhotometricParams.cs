@@ -1,5 +1,6 @@
 using Pretrain.Config;
 using Pretrain.Data;
+using Pretrain.Common;
 
 namespace Pretrain.Augment;
 

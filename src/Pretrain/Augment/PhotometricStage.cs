@@ -13,24 +13,26 @@ namespace Pretrain.Augment;
 /// </summary>
 public static class PhotometricStage
 {
-    public static bool InLoader(AugmentConfig cfg, Device device) => cfg.Stage switch
+    public static bool InLoader(AugmentConfig cfg, Device device) => InLoader(cfg.StageKind, device);
+
+    public static bool InLoader(AugmentStage stage, Device device) => stage switch
     {
-        "loader" => true,
-        "device" => false,
-        "auto" => device.type == DeviceType.CPU,
-        _ => throw new ArgumentException($"augment.stage must be auto, loader or device, got '{cfg.Stage}'"),
+        AugmentStage.Loader => true,
+        AugmentStage.Device => false,
+        _ => device.type == DeviceType.CPU,
     };
 
     /// <summary>The loader's photometric function (TrainLoaderOptions.Photometric), or null when the device runs it.</summary>
-    public static Func<RawView, float[]>? ForLoader(AugmentConfig cfg, Device device)
+    public static Func<RawView, float[]>? ForLoader(AugmentConfig cfg, Device device, AugmentStage? stage = null)
     {
-        if (!InLoader(cfg, device)) return null;
+        if (!InLoader(stage ?? cfg.StageKind, device)) return null;
         var mean = cfg.Mean.Select(v => (float)v).ToArray();
         var std = cfg.Std.Select(v => (float)v).ToArray();
         return view => HostPhotometric.Apply(view, mean, std);
     }
 
-    /// <summary>Loader options of a run config with the stage placed for this device.</summary>
-    public static TrainLoaderOptions LoaderOptions(RunConfig cfg, Device device, int rank = 0, int worldSize = 1) =>
-        TrainLoaderOptions.FromConfig(cfg, rank, worldSize) with { Photometric = ForLoader(cfg.Augment, device) };
+    /// <summary>Loader options of a run config with the stage placed for this device; <paramref name="stage"/>
+    /// overrides augment.stage (bench step keeps the ops in the timed step).</summary>
+    public static TrainLoaderOptions LoaderOptions(RunConfig cfg, Device device, AugmentStage? stage = null) =>
+        TrainLoaderOptions.FromConfig(cfg) with { Photometric = ForLoader(cfg.Augment, device, stage) };
 }

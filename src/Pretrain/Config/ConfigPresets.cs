@@ -9,11 +9,12 @@ internal static class ConfigPresets
     public static void Apply(RunConfig config)
     {
         // `official`: the SDMP paper's released recipe (ResizeMix only, λ ∈ [0.1, 0.9], probability-mix target).
-        if (config.Sdmp.Preset == "official")
+        // Runs before the value checks, so an unknown preset name is left for them to report.
+        if (Choice<SdmpPreset>.IsName(config.Sdmp.Preset) && config.Sdmp.PresetKind == SdmpPreset.Official)
         {
-            config.Sdmp.Ops = ["resizemix"];
+            config.Sdmp.Ops = [Choice<MixOp>.Name(MixOp.ResizeMix)];
             config.Sdmp.LambdaRange = [0.1, 0.9];
-            config.Sdmp.Target = "prob_mix";
+            config.Sdmp.Target = Choice<SdmpTarget>.Name(SdmpTarget.ProbMix);
         }
     }
 }

@@ -10,12 +10,7 @@ namespace Pretrain.Config;
 /// </summary>
 internal sealed partial class ConfigRules(ConfigTree tree)
 {
-    public static readonly string[] Sources = ["synthetic", "imagefolder", "cifar10", "cifar100", "idx", "filelist"];
-    public static readonly string[] Methods = ["mocov3", "dino"];
-    public static readonly string[] Optimizers = ["adamw", "lars", "sgd"];
-    public static readonly string[] MixOps = ["mixup", "cutmix", "resizemix"];
-    public static readonly string[] Archs = ["vit_tiny", "vit_small", "vit_base", "vit", "resnet18", "resnet50", "resnet"];
-    public static readonly string[] LogLevels = ["verbose", "debug", "information", "warning", "error"];
+        public static readonly string[] LogLevels = ["verbose", "debug", "information", "warning", "error"];
 
     public static void Check(RunConfig config, ConfigTree tree) => new ConfigRules(tree).CheckAll(config);
 
@@ -44,15 +39,15 @@ internal sealed partial class ConfigRules(ConfigTree tree)
 
     void CheckData(DataConfig d)
     {
-        OneOf(d.Source, "data.source", Sources);
+        OneOf<DataSourceKind>(d.Source, "data.source");
         Require(d.ValFraction is >= 0 and < 1, "data.val_fraction", $"must be in [0, 1), got {Num(d.ValFraction)}");
         Require(d.Fraction is > 0 and <= 1, "data.fraction", $"must be in (0, 1], got {Num(d.Fraction)}");
         AtLeast(d.Limit, 0, "data.limit");
         AtLeast(d.ImageSize, 1, "data.image_size");
         AtLeast(d.Workers, 0, "data.workers");
         AtLeast(d.Prefetch, 1, "data.prefetch");
-        OneOf(d.OnError, "data.on_error", "skip", "fail");
-        OneOf(d.LabelKind, "data.label_kind", "fine", "coarse");
+        OneOf<OnErrorPolicy>(d.OnError, "data.on_error");
+        OneOf<Cifar100Labels>(d.LabelKind, "data.label_kind");
 
         var s = d.Synthetic;
         AtLeast(s.Classes, 2, "data.synthetic.classes");
@@ -60,17 +55,17 @@ internal sealed partial class ConfigRules(ConfigTree tree)
         AtLeast(s.ValSize, 0, "data.synthetic.val_size");
         AtLeast(s.Size, 8, "data.synthetic.size");
 
-        if (d.Source == "synthetic") return;
+        if (d.SourceKind == DataSourceKind.Synthetic) return;
         Require(d.Path is not null || d.TrainPath is not null, "data.path", $"required when data.source is {d.Source} (or give data.train_path)");
-        CheckExists(d.Path, "data.path", d.Source);
-        CheckExists(d.TrainPath, "data.train_path", d.Source);
-        CheckExists(d.ValPath, "data.val_path", d.Source);
+        CheckExists(d.Path, "data.path", d.SourceKind);
+        CheckExists(d.TrainPath, "data.train_path", d.SourceKind);
+        CheckExists(d.ValPath, "data.val_path", d.SourceKind);
     }
 
-    void CheckExists(string? path, string key, string source)
+    void CheckExists(string? path, string key, DataSourceKind source)
     {
         if (path is null) return;
-        bool exists = File.Exists(path) || Directory.Exists(path) || (source == "idx" && IdxPrefixExists(path));
+        bool exists = File.Exists(path) || Directory.Exists(path) || (source == DataSourceKind.Idx && IdxPrefixExists(path));
         Require(exists, key, $"no such file or folder: {path} (relative paths resolve against {Environment.CurrentDirectory})");
     }
 
@@ -88,7 +83,7 @@ internal sealed partial class ConfigRules(ConfigTree tree)
         Require(a.Std.Length == 3 && a.Std.All(v => v > 0), "augment.std", "needs 3 values > 0 (one per RGB channel)");
         Require(a.Views.Count > 0, "augment.views", "needs at least one view");
         AtLeast(a.EvalResize, 0, "augment.eval_resize");
-        OneOf(a.Stage, "augment.stage", "auto", "loader", "device");
+        OneOf<AugmentStage>(a.Stage, "augment.stage");
         for (int i = 0; i < a.Views.Count; i++) CheckView(a.Views[i], $"augment.views[{i}]");
     }
 
@@ -99,7 +94,7 @@ internal sealed partial class ConfigRules(ConfigTree tree)
         AtLeast(v.CropSize, 1, $"{key}.crop_size");
         OrderedPair(v.Scale, $"{key}.scale", 0, 1, lowExclusive: true);
         OrderedPair(v.Ratio, $"{key}.ratio", 0, double.PositiveInfinity, lowExclusive: true);
-        OneOf(v.Interpolation, $"{key}.interpolation", "bilinear", "bicubic");
+        OneOf<ResampleFilter>(v.Interpolation, $"{key}.interpolation");
         Probability(v.FlipP, $"{key}.flip_p");
         Probability(v.JitterP, $"{key}.jitter_p");
         AtLeastReal(v.Brightness, 0, $"{key}.brightness");
@@ -114,18 +109,18 @@ internal sealed partial class ConfigRules(ConfigTree tree)
 
     void CheckModel(ModelConfig m)
     {
-        OneOf(m.Arch, "model.arch", Archs);
+        OneOf<ArchKind>(m.Arch, "model.arch");
         AtLeast(m.PatchSize, 1, "model.patch_size");
         AtLeast(m.EmbedDim, 0, "model.embed_dim");
         AtLeast(m.Depth, 0, "model.depth");
         AtLeast(m.NumHeads, 0, "model.num_heads");
         Positive(m.MlpRatio, "model.mlp_ratio");
         Require(m.DropPath is >= 0 and < 1, "model.drop_path", $"must be in [0, 1), got {Num(m.DropPath)}");
-        OneOf(m.PosEmbed, "model.pos_embed", "sincos", "learned");
-        OneOf(m.Block, "model.block", "basic", "bottleneck");
+        OneOf<PositionEmbeddingKind>(m.PosEmbed, "model.pos_embed");
+        OneOf<BlockKind>(m.Block, "model.block");
         Require(m.Layers.All(v => v > 0), "model.layers", "blocks per stage must be > 0");
         Require(m.Widths.All(v => v > 0), "model.widths", "widths must be > 0");
-        if (m.Arch == "vit")
+        if (m.ArchKind == ArchKind.Vit)
         {
             AtLeast(m.EmbedDim, 1, "model.embed_dim", " (arch vit has no preset size)");
             AtLeast(m.Depth, 1, "model.depth", " (arch vit has no preset size)");
@@ -133,7 +128,7 @@ internal sealed partial class ConfigRules(ConfigTree tree)
         }
         if (m.EmbedDim > 0 && m.NumHeads > 0)
             Require(m.EmbedDim % m.NumHeads == 0, "model.embed_dim", $"{m.EmbedDim} is not divisible by model.num_heads {m.NumHeads}");
-        if (m.Arch == "resnet")
+        if (m.ArchKind == ArchKind.Resnet)
         {
             Require(m.Layers.Length > 0, "model.layers", "arch resnet needs blocks per stage, e.g. [2, 2, 2, 2]");
             Require(m.Widths.Length == m.Layers.Length, "model.widths", $"needs one width per stage ({m.Layers.Length}), got {m.Widths.Length}");
@@ -142,7 +137,7 @@ internal sealed partial class ConfigRules(ConfigTree tree)
 
     void CheckMethod(MethodConfig m)
     {
-        OneOf(m.Name, "method.name", Methods);
+        OneOf<MethodKind>(m.Name, "method.name");
         var moco = m.Mocov3;
         Positive(moco.Temperature, "method.mocov3.temperature");
         AtLeast(moco.ProjLayers, 1, "method.mocov3.proj_layers");
@@ -167,24 +162,24 @@ internal sealed partial class ConfigRules(ConfigTree tree)
 
     void CheckSdmp(SdmpConfig s)
     {
-        OneOf(s.Preset, "sdmp.preset", "none", "official");
+        OneOf<SdmpPreset>(s.Preset, "sdmp.preset");
         Require(s.Ops.Length > 0, "sdmp.ops", "needs at least one of mixup, cutmix, resizemix");
-        foreach (var op in s.Ops) OneOf(op, "sdmp.ops", MixOps);
+        foreach (var op in s.Ops) OneOf<MixOp>(op, "sdmp.ops");
         Require(s.Ops.Distinct().Count() == s.Ops.Length, "sdmp.ops", "lists an op twice");
         Positive(s.Alpha, "sdmp.alpha");
         OrderedPair(s.LambdaRange, "sdmp.lambda_range", 0, 1, lowExclusive: false);
-        OneOf(s.Target, "sdmp.target", "soft_ce", "prob_mix");
+        OneOf<SdmpTarget>(s.Target, "sdmp.target");
         AtLeastReal(s.WeightSource, 0, "sdmp.weight_source");
         AtLeastReal(s.WeightMix, 0, "sdmp.weight_mix");
     }
 
     void CheckOptimizer(OptimizerConfig o)
     {
-        OneOf(o.Name, "optimizer.name", Optimizers);
+        OneOf<OptimizerKind>(o.Name, "optimizer.name");
         AtLeastReal(o.BaseLr, 0, "optimizer.base_lr");
         AtLeastReal(o.Lr, 0, "optimizer.lr");
         Require(o.Lr > 0 || o.BaseLr > 0, "optimizer.base_lr", "optimizer.base_lr or optimizer.lr must be > 0");
-        OneOf(o.LrScaling, "optimizer.lr_scaling", "linear", "none");
+        OneOf<LrScalingRule>(o.LrScaling, "optimizer.lr_scaling");
         AtLeastReal(o.MinLr, 0, "optimizer.min_lr");
         AtLeastReal(o.WarmupEpochs, 0, "optimizer.warmup_epochs");
         AtLeastReal(o.WeightDecay, 0, "optimizer.weight_decay");
@@ -193,7 +188,7 @@ internal sealed partial class ConfigRules(ConfigTree tree)
         Positive(o.Eps, "optimizer.eps");
         Positive(o.TrustCoefficient, "optimizer.trust_coefficient");
         AtLeastReal(o.ClipGrad, 0, "optimizer.clip_grad");
-        OneOf(o.ClipMode, "optimizer.clip_mode", "per_param", "global");
+        OneOf<GradClipMode>(o.ClipMode, "optimizer.clip_mode");
     }
 
     void CheckTraining(TrainingConfig t)
@@ -213,11 +208,11 @@ internal sealed partial class ConfigRules(ConfigTree tree)
         Require(e.KnnK.Length > 0 && e.KnnK.All(k => k > 0), "eval.knn_k", "needs at least one k, each > 0");
         Positive(e.KnnTemperature, "eval.knn_temperature");
         AtLeast(e.ProbeLimit, 0, "eval.probe_limit");
-        OneOf(e.Linear.Protocol, "eval.linear.protocol", "auto", "mocov3", "dino");
+        OneOf<LinearProtocolKind>(e.Linear.Protocol, "eval.linear.protocol");
         AtLeast(e.Linear.Epochs, 0, "eval.linear.epochs");
         AtLeast(e.Linear.BatchSize, 1, "eval.linear.batch_size");
         AtLeastReal(e.Linear.BaseLr, 0, "eval.linear.base_lr");
-        OneOf(e.Linear.Mode, "eval.linear.mode", "auto", "fast", "full");
+        OneOf<LinearModeKind>(e.Linear.Mode, "eval.linear.mode");
         AtLeast(e.Linear.NLastBlocks, 1, "eval.linear.n_last_blocks");
         OneOf(e.Linear.Backbone, "eval.linear.backbone", "default", "query", "momentum", "teacher", "student", "online");
     }
@@ -226,6 +221,8 @@ internal sealed partial class ConfigRules(ConfigTree tree)
     {
         if (!ok) throw tree.ErrorAt(key, message);
     }
+
+    void OneOf<T>(string value, string key) where T : struct, Enum => OneOf(value, key, [.. Choice<T>.Names]);
 
     void OneOf(string value, string key, params string[] allowed) =>
         Require(allowed.Contains(value), key, $"'{value}' is not one of {string.Join(", ", allowed)}{EditDistance.DidYouMean(value, allowed)}");

@@ -1,9 +1,12 @@
+using YamlDotNet.Serialization;
+
 namespace Pretrain.Config;
 
 // The typed run configuration. YAML keys are the snake_case forms of these property names
 // (e.g. `data.image_size`, `sdmp.lambda_range`). Every default here is the documented default.
 // Classes with settable properties (not positional records) so YamlDotNet can fill them and
-// `--set` can override single keys; treat them as immutable once loaded.
+// `--set` can override single keys; treat them as immutable once loaded. Enumerated settings are
+// strings as written; their [YamlIgnore] typed twins (`Kind`, ...) are how code reads them (Choice<T>).
 
 public sealed class RunConfig
 {
@@ -37,6 +40,7 @@ public sealed class DataConfig
 {
     /// <summary>synthetic | imagefolder | cifar10 | cifar100 | idx | filelist</summary>
     public string Source { get; set; } = "synthetic";
+    [YamlIgnore] public DataSourceKind SourceKind => Choice<DataSourceKind>.Parse(Source);
     /// <summary>Root of the data (folder of the source's files). Not used by synthetic.</summary>
     public string? Path { get; set; }
     /// <summary>Optional separate train/val locations (imagefolder root, file list, IDX prefix).</summary>
@@ -55,8 +59,10 @@ public sealed class DataConfig
     public int Prefetch { get; set; } = 2;
     /// <summary>skip | fail</summary>
     public string OnError { get; set; } = "skip";
+    [YamlIgnore] public OnErrorPolicy OnErrorPolicy => Choice<OnErrorPolicy>.Parse(OnError);
     /// <summary>For cifar100: fine | coarse labels.</summary>
     public string LabelKind { get; set; } = "fine";
+    [YamlIgnore] public Cifar100Labels Cifar100Labels => Choice<Cifar100Labels>.Parse(LabelKind);
     public SyntheticDataConfig Synthetic { get; set; } = new();
 }
 
@@ -87,6 +93,7 @@ public sealed class AugmentConfig
     /// sample in the loader workers, SIMD on the CPU), device (batched tensor ops on the training
     /// device), auto (loader when the training device is the CPU, device otherwise).</summary>
     public string Stage { get; set; } = "auto";
+    [YamlIgnore] public AugmentStage StageKind => Choice<AugmentStage>.Parse(Stage);
 }
 
 public sealed class ViewConfig
@@ -99,6 +106,7 @@ public sealed class ViewConfig
     public double[] Ratio { get; set; } = [3.0 / 4.0, 4.0 / 3.0];
     /// <summary>bilinear | bicubic</summary>
     public string Interpolation { get; set; } = "bilinear";
+    [YamlIgnore] public ResampleFilter Filter => Choice<ResampleFilter>.Parse(Interpolation);
     public double FlipP { get; set; } = 0.5;
     public double JitterP { get; set; } = 0.8;
     public double Brightness { get; set; } = 0.4;
@@ -118,6 +126,7 @@ public sealed class ModelConfig
 {
     /// <summary>vit_tiny | vit_small | vit_base | vit (free sizes) | resnet18 | resnet50 | resnet (free sizes)</summary>
     public string Arch { get; set; } = "vit_small";
+    [YamlIgnore] public ArchKind ArchKind => Choice<ArchKind>.Parse(Arch);
     public int PatchSize { get; set; } = 16;
     /// <summary>0 = from the preset.</summary>
     public int EmbedDim { get; set; } = 0;
@@ -128,12 +137,14 @@ public sealed class ModelConfig
     public double DropPath { get; set; } = 0.0;
     /// <summary>sincos (MoCo v3) | learned (DINO)</summary>
     public string PosEmbed { get; set; } = "sincos";
+    [YamlIgnore] public PositionEmbeddingKind PosEmbedKind => Choice<PositionEmbeddingKind>.Parse(PosEmbed);
     public bool StopGradPatchEmbed { get; set; } = true;
     /// <summary>ResNet: 3x3 stride-1 stem, no max-pool.</summary>
     public bool CifarStem { get; set; } = false;
     public bool ZeroInitResidual { get; set; } = true;
     /// <summary>Free ResNet: basic | bottleneck, blocks and widths per stage.</summary>
     public string Block { get; set; } = "basic";
+    [YamlIgnore] public BlockKind BlockKind => Choice<BlockKind>.Parse(Block);
     public int[] Layers { get; set; } = [];
     public int[] Widths { get; set; } = [];
 
@@ -144,6 +155,7 @@ public sealed class MethodConfig
 {
     /// <summary>mocov3 | dino</summary>
     public string Name { get; set; } = "mocov3";
+    [YamlIgnore] public MethodKind Kind => Choice<MethodKind>.Parse(Name);
     public MocoConfig Mocov3 { get; set; } = new();
     public DinoConfig Dino { get; set; } = new();
 }
@@ -185,11 +197,14 @@ public sealed class SdmpConfig
     public bool Enabled { get; set; } = false;
     /// <summary>none | official (ops [resizemix], lambda_range [0.1,0.9], target prob_mix)</summary>
     public string Preset { get; set; } = "none";
+    [YamlIgnore] public SdmpPreset PresetKind => Choice<SdmpPreset>.Parse(Preset);
     public string[] Ops { get; set; } = ["mixup", "cutmix", "resizemix"];
+    [YamlIgnore] public MixOp[] OpKinds => Ops.Select(Choice<MixOp>.Parse).ToArray();
     public double Alpha { get; set; } = 1.0;
     public double[] LambdaRange { get; set; } = [0.0, 1.0];
     /// <summary>soft_ce | prob_mix</summary>
     public string Target { get; set; } = "soft_ce";
+    [YamlIgnore] public SdmpTarget TargetKind => Choice<SdmpTarget>.Parse(Target);
     public double WeightSource { get; set; } = 0.5;
     public double WeightMix { get; set; } = 0.5;
     /// <summary>Swap the two views' roles with probability 0.5 per step.</summary>
@@ -200,11 +215,13 @@ public sealed class OptimizerConfig
 {
     /// <summary>adamw | lars | sgd</summary>
     public string Name { get; set; } = "adamw";
+    [YamlIgnore] public OptimizerKind Kind => Choice<OptimizerKind>.Parse(Name);
     /// <summary>lr = base_lr × batch/256 when lr_scaling is linear; an explicit lr &gt; 0 wins.</summary>
     public double BaseLr { get; set; } = 1.5e-4;
     public double Lr { get; set; } = 0.0;
     /// <summary>linear | none</summary>
     public string LrScaling { get; set; } = "linear";
+    [YamlIgnore] public LrScalingRule LrScalingRule => Choice<LrScalingRule>.Parse(LrScaling);
     public double MinLr { get; set; } = 0.0;
     public double WarmupEpochs { get; set; } = 40;
     public double WeightDecay { get; set; } = 0.1;
@@ -218,6 +235,7 @@ public sealed class OptimizerConfig
     public double ClipGrad { get; set; } = 0.0;
     /// <summary>per_param (DINO) | global</summary>
     public string ClipMode { get; set; } = "per_param";
+    [YamlIgnore] public GradClipMode ClipModeKind => Choice<GradClipMode>.Parse(ClipMode);
 }
 
 public sealed class TrainingConfig
@@ -251,6 +269,7 @@ public sealed class LinearEvalConfig
 {
     /// <summary>auto (= method.name) | mocov3 | dino</summary>
     public string Protocol { get; set; } = "auto";
+    [YamlIgnore] public LinearProtocolKind ProtocolKind => Choice<LinearProtocolKind>.Parse(Protocol);
     /// <summary>0 = the protocol's (mocov3 90, dino 100).</summary>
     public int Epochs { get; set; } = 0;
     public int BatchSize { get; set; } = 256;
@@ -258,6 +277,7 @@ public sealed class LinearEvalConfig
     public double BaseLr { get; set; } = 0;
     /// <summary>auto (fast up to 100k train samples) | fast | full</summary>
     public string Mode { get; set; } = "auto";
+    [YamlIgnore] public LinearModeKind ModeKind => Choice<LinearModeKind>.Parse(Mode);
     /// <summary>dino protocol: CLS tokens of this many last blocks, concatenated.</summary>
     public int NLastBlocks { get; set; } = 4;
     /// <summary>dino protocol: also concatenate the mean patch token of the last block.</summary>

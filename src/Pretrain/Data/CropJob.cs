@@ -1,3 +1,5 @@
+using Pretrain.Config;
+
 namespace Pretrain.Data;
 
 /// <summary>One output crop of one sample: a region of the stored image (stored-pixel coordinates),

@@ -1,10 +1,14 @@
 using Pretrain.Config;
+using Pretrain.Common;
 
 namespace Pretrain.Data;
 
 /// <summary>The train split and the val split (null when the source has none and no val_fraction).</summary>
 public sealed record DataSplits(IDataSplit Train, IDataSplit? Val)
 {
+    /// <summary>Both splits exist and carry labels (what k-NN and linear probes need).</summary>
+    public bool Labelled => Val is not null && Train.Classes.Count > 0 && Val.Classes.Count > 0;
+
     private const long HoldoutStream = 0x56414C; // "VAL"
     private const long SubsetStream = 0x535542;  // "SUB"
 
@@ -44,34 +48,29 @@ public sealed record DataSplits(IDataSplit Train, IDataSplit? Val)
 
     private static (IDataSplit Train, IDataSplit? Val) OpenSource(DataConfig cfg, IImageDecoder decoder)
     {
-        switch (cfg.Source.ToLowerInvariant())
+        switch (cfg.SourceKind)
         {
-            case "synthetic":
+            case DataSourceKind.Synthetic:
                 return (new SyntheticShapes(cfg.Synthetic, train: true),
                         cfg.Synthetic.ValSize > 0 ? new SyntheticShapes(cfg.Synthetic, train: false) : null);
-            case "imagefolder":
+            case DataSourceKind.Imagefolder:
             {
                 string? root = cfg.Path;
                 string trainRoot = cfg.TrainPath ?? ChildIfPresent(Required(root, "data.path"), "train") ?? root!;
                 string? valRoot = cfg.ValPath ?? (root != null && cfg.TrainPath == null ? ChildIfPresent(root, "val") : null);
                 return (ImageFolderReader.Read(trainRoot, decoder), valRoot != null ? ImageFolderReader.Read(valRoot, decoder) : null);
             }
-            case "cifar10":
-            case "cifar100":
+            case DataSourceKind.Cifar10:
+            case DataSourceKind.Cifar100:
             {
-                bool c100 = cfg.Source.Equals("cifar100", StringComparison.OrdinalIgnoreCase);
+                bool c100 = cfg.SourceKind == DataSourceKind.Cifar100;
                 var dir = CifarReader.ResolveFolder(RequireFolder(cfg.Path, "data.path"), c100);
                 if (!c100) return (CifarReader.ReadCifar10(dir, true), CifarReader.ReadCifar10(dir, false));
-                bool fine = cfg.LabelKind.ToLowerInvariant() switch
-                {
-                    "fine" => true,
-                    "coarse" => false,
-                    _ => throw new DataException($"data.label_kind must be fine or coarse, got '{cfg.LabelKind}'"),
-                };
+                bool fine = cfg.Cifar100Labels == Cifar100Labels.Fine;
                 var testFile = Path.Combine(dir, "test.bin");
                 return (CifarReader.ReadCifar100(dir, true, fine), File.Exists(testFile) ? CifarReader.ReadCifar100(dir, false, fine) : null);
             }
-            case "idx":
+            case DataSourceKind.Idx:
             {
                 string? trainImages = cfg.TrainPath ?? IdxReader.FindImages(RequireFolder(cfg.Path, "data.path"), train: true);
                 if (trainImages == null) throw new DataException($"no *train-images-idx3-ubyte(.gz) file in {cfg.Path}");
@@ -79,13 +78,13 @@ public sealed record DataSplits(IDataSplit Train, IDataSplit? Val)
                 return (IdxReader.Read(trainImages, IdxReader.LabelsFor(trainImages)),
                         valImages != null ? IdxReader.Read(valImages, IdxReader.LabelsFor(valImages)) : null);
             }
-            case "filelist":
+            case DataSourceKind.Filelist:
             {
                 var trainList = cfg.TrainPath ?? Required(cfg.Path, "data.path");
                 return (FileListReader.Read(trainList, decoder), cfg.ValPath != null ? FileListReader.Read(cfg.ValPath, decoder) : null);
             }
             default:
-                throw new DataException($"data.source '{cfg.Source}' is not one of synthetic, imagefolder, cifar10, cifar100, idx, filelist");
+                throw new ArgumentOutOfRangeException(nameof(cfg), cfg.SourceKind, "unhandled data.source");
         }
     }
 

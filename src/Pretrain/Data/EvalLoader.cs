@@ -28,7 +28,7 @@ public sealed class EvalLoader
 
     public static EvalLoader FromConfig(IDataSplit split, RunConfig cfg, int batchSize, Action<string>? log = null) =>
         new(split, cfg.Data.ImageSize, cfg.Augment.EvalResize, batchSize, cfg.Data.Workers, cfg.Data.Prefetch,
-            TrainLoaderOptions.ParseOnError(cfg.Data.OnError), log);
+            cfg.Data.OnErrorPolicy == OnErrorPolicy.Fail, log);
 
     public int ImageSize { get; }
     public int Resize { get; }

@@ -1,3 +1,4 @@
+using Pretrain.Common;
 namespace Pretrain.Data;
 
 /// <summary>torchvision's RandomResizedCrop.get_params, draw for draw: up to 10 tries of (area uniform in

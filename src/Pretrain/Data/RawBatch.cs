@@ -1,4 +1,5 @@
 using Pretrain.Config;
+using Pretrain.Common;
 
 namespace Pretrain.Data;
 

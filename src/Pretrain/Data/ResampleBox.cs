@@ -1,3 +1,5 @@
+using Pretrain.Config;
+
 namespace Pretrain.Data;
 
 /// <summary>The source rectangle that maps onto the whole output (fractional, as PIL's resize box), and

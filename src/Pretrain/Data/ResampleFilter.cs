@@ -1,18 +1,11 @@
+using Pretrain.Config;
+
 namespace Pretrain.Data;
 
-/// <summary>Interpolation kernels as PIL defines them (bicubic with a = -0.5), widened by the scale factor
+/// <summary>The interpolation kernels (<see cref="ResampleFilter"/>) as PIL defines them (bicubic with a = -0.5), widened by the scale factor
 /// when downscaling (antialias, as PIL and torchvision's antialias=True).</summary>
-public enum ResampleFilter { Bilinear, Bicubic }
-
 public static class ResampleFilters
 {
-    public static ResampleFilter Parse(string name) => name.ToLowerInvariant() switch
-    {
-        "bilinear" => ResampleFilter.Bilinear,
-        "bicubic" => ResampleFilter.Bicubic,
-        _ => throw new ArgumentException($"interpolation must be bilinear or bicubic, got '{name}'"),
-    };
-
     public static double Support(ResampleFilter f) => f == ResampleFilter.Bilinear ? 1.0 : 2.0;
 
     public static double Weight(ResampleFilter f, double x)

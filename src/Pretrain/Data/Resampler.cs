@@ -4,6 +4,8 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
+using Pretrain.Config;
+
 namespace Pretrain.Data;
 
 /// <summary>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Pretrain.Config;
+using Pretrain.Common;
 
 namespace Pretrain.Data;
 
@@ -34,7 +35,7 @@ public sealed class TrainLoader
         RequireOneBatch(split, options.BatchSize);
         (_split, _o) = (split, options);
         _guard = new BadSampleGuard(split, options.FailOnError, log);
-        _filters = options.Views.Select(v => ResampleFilters.Parse(v.Interpolation)).ToArray();
+        _filters = options.Views.Select(v => v.Filter).ToArray();
     }
 
     /// <summary>A split with fewer samples than one global batch gives no training step: a data error.</summary>

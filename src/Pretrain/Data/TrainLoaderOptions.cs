@@ -19,22 +19,13 @@ public sealed record TrainLoaderOptions
     /// per sample) and store the result in RawView.Normalized.</summary>
     public Func<RawView, float[]>? Photometric { get; init; }
 
-    public static TrainLoaderOptions FromConfig(RunConfig cfg, int rank = 0, int worldSize = 1) => new()
+    public static TrainLoaderOptions FromConfig(RunConfig cfg) => new()
     {
         BatchSize = cfg.Training.BatchSize,
         Seed = cfg.Experiment.Seed,
         Views = cfg.Augment.Views,
         Workers = cfg.Data.Workers,
         Prefetch = cfg.Data.Prefetch,
-        FailOnError = ParseOnError(cfg.Data.OnError),
-        Rank = rank,
-        WorldSize = worldSize,
-    };
-
-    public static bool ParseOnError(string s) => s.ToLowerInvariant() switch
-    {
-        "skip" => false,
-        "fail" => true,
-        _ => throw new ArgumentException($"data.on_error must be skip or fail, got '{s}'"),
+        FailOnError = cfg.Data.OnErrorPolicy == OnErrorPolicy.Fail,
     };
 }

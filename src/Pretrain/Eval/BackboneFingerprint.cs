@@ -1,5 +1,5 @@
 using Pretrain.Models;
-using Pretrain.Training.Checkpoints;
+using Pretrain.Checkpoints;
 using static TorchSharp.torch;
 
 namespace Pretrain.Eval;

@@ -1,4 +1,4 @@
-using Pretrain.Training.Checkpoints;
+using Pretrain.Checkpoints;
 using static TorchSharp.torch;
 
 namespace Pretrain.Eval;

@@ -17,9 +17,8 @@ public static class FinalProbe
 {
     public sealed record Report(double ProbeTop1, double RandomInitTop1, double KnnTop1, double RandomInitKnnTop1, int TrainSamples, int ValSamples);
 
-    public static Report Run(Backbone trained, RunConfig cfg, Device device, string runDir, ILogger log)
+    public static Report Run(Backbone trained, RunConfig cfg, DataSplits splits, Device device, string runDir, ILogger log)
     {
-        var splits = DataSplits.Open(cfg.Data, cfg.Experiment.Seed);
         var train = splits.Train;
         var val = splits.Val;
         if (val is null || train.Classes.Count == 0 || val.Classes.Count == 0)

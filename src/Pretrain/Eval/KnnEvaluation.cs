@@ -16,16 +16,15 @@ public static class KnnEvaluation
 {
     public const string FileName = "knn_eval.json";
 
-    public static FeatureSet ExtractFeatures(Backbone backbone, RunConfig cfg, Device device, int batchSize = 256)
+    public static FeatureSet ExtractFeatures(Backbone backbone, RunConfig cfg, DataSplits splits, Device device, int batchSize = 256)
     {
-        var splits = DataSplits.Open(cfg.Data, cfg.Experiment.Seed);
-        if (splits.Val is null || splits.Train.Classes.Count == 0 || splits.Val.Classes.Count == 0)
+        if (!splits.Labelled)
             throw new UserInputException($"knn-eval needs labelled train and val splits; data.source '{cfg.Data.Source}' has none here (set data.val_fraction, or data.val_path)");
         var fingerprint = BackboneFingerprint.Take(backbone);
         var train = FeatureExtractor.Extract(backbone, splits.Train, cfg, device, batchSize);
-        var val = FeatureExtractor.Extract(backbone, splits.Val, cfg, device, batchSize);
+        var val = FeatureExtractor.Extract(backbone, splits.Val!, cfg, device, batchSize);
         fingerprint.Verify(backbone, "knn-eval");
-        return new FeatureSet(train.X, train.Y, val.X, val.Y, Math.Max(splits.Train.Classes.Count, splits.Val.Classes.Count));
+        return new FeatureSet(train.X, train.Y, val.X, val.Y, Math.Max(splits.Train.Classes.Count, splits.Val!.Classes.Count));
     }
 
     public static IReadOnlyList<KnnClassifier.Result> Evaluate(FeatureSet features, RunConfig cfg) =>

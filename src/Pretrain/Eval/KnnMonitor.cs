@@ -11,15 +11,22 @@ namespace Pretrain.Eval;
 /// eval.knn_k at eval.knn_temperature. Returns metrics named for metrics.jsonl: `knn_top1`, `knn_top5`
 /// (the headline k: 20 when listed, else the first), and `knn_top1_k{k}`, `knn_top5_k{k}` for every k.
 /// The backbone goes through eval mode and is handed back in the mode it came in; no RNG is consumed,
-/// so a monitored run stays bit-identical to an unmonitored one. Only the opened splits are cached.
+/// so a monitored run stays bit-identical to an unmonitored one. It works on the splits the run opened.
 /// </summary>
 public sealed class KnnMonitor
 {
-    private DataSplits? _splits;
+    private readonly DataSplits _splits;
+
+    public KnnMonitor(DataSplits splits)
+    {
+        if (!splits.Labelled)
+            throw new UserInputException($"eval.knn_every_epochs: the k-NN monitor needs labelled train and val splits; {splits.Train.Description} has none (set data.val_fraction, or 0 to turn the monitor off)");
+        _splits = splits;
+    }
 
     public IReadOnlyDictionary<string, double> Run(Backbone backbone, RunConfig cfg, Device device)
     {
-        var splits = _splits ??= Open(cfg);
+        var splits = _splits;
         using var scope = NewDisposeScope();
         using var train = FeatureExtractor.Extract(backbone, splits.Train, cfg, device, cfg.Training.BatchSize, cfg.Eval.ProbeLimit);
         using var val = FeatureExtractor.Extract(backbone, splits.Val!, cfg, device, cfg.Training.BatchSize);
@@ -32,13 +39,5 @@ public sealed class KnnMonitor
             metrics[$"knn_top5_k{r.K}"] = r.Top5;
         }
         return metrics;
-    }
-
-    private static DataSplits Open(RunConfig cfg)
-    {
-        var splits = DataSplits.Open(cfg.Data, cfg.Experiment.Seed);
-        if (splits.Val is null || splits.Train.Classes.Count == 0 || splits.Val.Classes.Count == 0)
-            throw new UserInputException($"eval.knn_every_epochs needs labelled train and val splits; data.source '{cfg.Data.Source}' has none (set data.val_fraction?)");
-        return splits;
     }
 }

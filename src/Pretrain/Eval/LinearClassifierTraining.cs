@@ -1,10 +1,12 @@
 using System.Text.Json.Nodes;
+using Pretrain.Common;
 using Pretrain.Data;
-using Pretrain.Training.Checkpoints;
-using Pretrain.Training.Optim;
+using Pretrain.Checkpoints;
+using Pretrain.Models;
+using Pretrain.Optim;
 using TorchSharp;
 using TorchSharp.Modules;
-using ParamGroup = Pretrain.Training.Optim.ParamGroup;
+using ParamGroup = Pretrain.Optim.ParamGroup;
 using static TorchSharp.torch;
 
 namespace Pretrain.Eval;

@@ -5,12 +5,12 @@ using static TorchSharp.torch;
 namespace Pretrain.Eval;
 
 /// <summary>
-/// The resolved linear-evaluation recipe (recipes.md, Evaluation): which features, how many epochs,
+/// The resolved linear-evaluation recipe (docs/recipes.md, Evaluation): which features, how many epochs,
 /// batch, learning rate, and whether the classifier trains on cached features (fast) or on augmented
 /// passes through the frozen backbone (full).
 /// </summary>
 public sealed record LinearEvalProtocol(
-    string Protocol, int Epochs, int BatchSize, double BaseLr, string Mode, int NLastBlocks, bool AvgpoolPatchTokens, string Backbone)
+    MethodKind Protocol, int Epochs, int BatchSize, double BaseLr, LinearModeKind Mode, int NLastBlocks, bool AvgpoolPatchTokens, string Backbone)
 {
     /// <summary>`mode: auto` trains on cached features up to this many train samples.</summary>
     public const int FastModeMaxSamples = 100_000;
@@ -18,16 +18,22 @@ public sealed record LinearEvalProtocol(
     /// <summary>Peak learning rate: base_lr × batch/256 (the linear scaling rule of both recipes).</summary>
     public double Lr => BaseLr * BatchSize / 256.0;
 
+    public string ProtocolName => Choice<MethodKind>.Name(Protocol);
+    public string ModeName => Choice<LinearModeKind>.Name(Mode);
+
     public static LinearEvalProtocol Resolve(RunConfig cfg, int trainSamples)
     {
         var l = cfg.Eval.Linear;
-        var protocol = l.Protocol == "auto" ? cfg.Method.Name : l.Protocol;
-        if (protocol is not ("mocov3" or "dino"))
-            throw new UserInputException($"eval.linear.protocol: '{protocol}' is not mocov3 or dino");
-        bool resnet = cfg.Model.Arch.StartsWith("resnet", StringComparison.Ordinal);
-        int epochs = l.Epochs > 0 ? l.Epochs : protocol == "mocov3" ? 90 : 100;
-        double baseLr = l.BaseLr > 0 ? l.BaseLr : protocol == "dino" ? 1e-3 : resnet ? 0.1 : 3.0;
-        var mode = l.Mode == "auto" ? (trainSamples <= FastModeMaxSamples ? "fast" : "full") : l.Mode;
+        var protocol = l.ProtocolKind switch
+        {
+            LinearProtocolKind.Auto => cfg.Method.Kind,
+            LinearProtocolKind.Mocov3 => MethodKind.Mocov3,
+            _ => MethodKind.Dino,
+        };
+        bool resnet = cfg.Model.ArchKind is ArchKind.Resnet18 or ArchKind.Resnet50 or ArchKind.Resnet;
+        int epochs = l.Epochs > 0 ? l.Epochs : protocol == MethodKind.Mocov3 ? 90 : 100;
+        double baseLr = l.BaseLr > 0 ? l.BaseLr : protocol == MethodKind.Dino ? 1e-3 : resnet ? 0.1 : 3.0;
+        var mode = l.ModeKind == LinearModeKind.Auto ? (trainSamples <= FastModeMaxSamples ? LinearModeKind.Fast : LinearModeKind.Full) : l.ModeKind;
         return new LinearEvalProtocol(protocol, epochs, l.BatchSize, baseLr, mode, l.NLastBlocks, l.AvgpoolPatchTokens, l.Backbone);
     }
 
@@ -38,7 +44,7 @@ public sealed record LinearEvalProtocol(
     /// last <see cref="NLastBlocks"/> blocks concatenated, optionally with the mean patch token (dino).</summary>
     public Func<Tensor, Tensor> Features(Backbone backbone)
     {
-        if (Protocol == "mocov3") return x => backbone.call(x);
+        if (Protocol == MethodKind.Mocov3) return x => backbone.call(x);
         return x =>
         {
             using var scope = NewDisposeScope();

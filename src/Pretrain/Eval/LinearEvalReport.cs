@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
+using Pretrain.Config;
+
 namespace Pretrain.Eval;
 
 /// <summary>The outcome of a linear evaluation, written as `linear_eval.json`.</summary>
@@ -19,8 +21,8 @@ public sealed record LinearEvalReport(
         {
         ["checkpoint"] = Checkpoint,
         ["backbone"] = Protocol.Backbone,
-        ["protocol"] = Protocol.Protocol,
-        ["mode"] = Protocol.Mode,
+        ["protocol"] = Protocol.ProtocolName,
+        ["mode"] = Protocol.ModeName,
         ["epochs"] = Protocol.Epochs,
         ["completed"] = Completed,
         ["batch_size"] = Protocol.BatchSize,
@@ -43,7 +45,7 @@ public sealed record LinearEvalReport(
             ["lr"] = e.Lr,
         }).ToArray()),
         };
-        if (Protocol.Protocol == "dino")
+        if (Protocol.Protocol == MethodKind.Dino)
         {
             json["n_last_blocks"] = Protocol.NLastBlocks;
             json["avgpool_patch_tokens"] = Protocol.AvgpoolPatchTokens;

@@ -3,7 +3,7 @@ using Pretrain.Augment;
 using Pretrain.Config;
 using Pretrain.Data;
 using Pretrain.Models;
-using Pretrain.Training.Checkpoints;
+using Pretrain.Checkpoints;
 using Serilog;
 using static TorchSharp.torch;
 
@@ -22,9 +22,8 @@ public static class LinearEvaluation
 
     public sealed record Options(string OutputDir, string CheckpointName, bool Resume, ILogger Log, CancellationToken Stop = default);
 
-    public static LinearEvalReport Run(Backbone backbone, RunConfig cfg, Device device, Options o)
+    public static LinearEvalReport Run(Backbone backbone, RunConfig cfg, DataSplits splits, Device device, Options o)
     {
-        var splits = DataSplits.Open(cfg.Data, cfg.Experiment.Seed);
         var train = splits.Train;
         var val = splits.Val;
         if (val is null || train.Classes.Count == 0 || val.Classes.Count == 0)
@@ -39,7 +38,7 @@ public static class LinearEvaluation
         {
             var features = protocol.Features(backbone);
             o.Log.Information("linear-eval ({Protocol}, {Mode}): {Train} train / {Val} val samples, {Epochs} epochs, batch {Batch}, lr {Lr:g4}",
-                protocol.Protocol, protocol.Mode, train.Count, val.Count, protocol.Epochs, protocol.BatchSize, protocol.Lr);
+                protocol.ProtocolName, protocol.ModeName, train.Count, val.Count, protocol.Epochs, protocol.BatchSize, protocol.Lr);
             using var valSet = FeatureExtractor.Extract(backbone, val, cfg, device, protocol.BatchSize, features: features);
             int dim = (int)valSet.X.shape[1];
             var settings = Settings(protocol, cfg, dim, classes, train.Count);
@@ -48,7 +47,7 @@ public static class LinearEvaluation
             StartOrResume(training, store, settings, o);
 
             bool completed;
-            if (protocol.Mode == "fast")
+            if (protocol.Mode == LinearModeKind.Fast)
             {
                 using var trainSet = FeatureExtractor.Extract(backbone, train, cfg, device, protocol.BatchSize, features: features);
                 completed = Epochs(training, e => training.CachedBatches(trainSet.X, trainSet.Y, e), valSet, store, settings, o);
@@ -111,7 +110,7 @@ public static class LinearEvaluation
     /// <summary>What must match for a resume to continue exactly.</summary>
     private static JsonObject Settings(LinearEvalProtocol p, RunConfig cfg, int dim, int classes, int trainSamples) => new()
     {
-        ["protocol"] = p.Protocol, ["mode"] = p.Mode, ["epochs"] = p.Epochs, ["batch_size"] = p.BatchSize, ["base_lr"] = p.BaseLr,
+        ["protocol"] = p.ProtocolName, ["mode"] = p.ModeName, ["epochs"] = p.Epochs, ["batch_size"] = p.BatchSize, ["base_lr"] = p.BaseLr,
         ["n_last_blocks"] = p.NLastBlocks, ["avgpool_patch_tokens"] = p.AvgpoolPatchTokens, ["backbone"] = p.Backbone,
         ["feature_dim"] = dim, ["num_classes"] = classes, ["train_samples"] = trainSamples, ["seed"] = cfg.Experiment.Seed,
         ["image_size"] = cfg.Data.ImageSize,
@@ -130,7 +129,7 @@ public static class LinearEvaluation
         }],
         Workers = cfg.Data.Workers,
         Prefetch = cfg.Data.Prefetch,
-        FailOnError = Pretrain.Data.TrainLoaderOptions.ParseOnError(cfg.Data.OnError),
+        FailOnError = cfg.Data.OnErrorPolicy == OnErrorPolicy.Fail,
     };
 
     private static IEnumerable<(Tensor X, Tensor Y)> AugmentedBatches(TrainLoader loader, BatchAugmenter augmenter, Func<Tensor, Tensor> features, Device device, int epoch)

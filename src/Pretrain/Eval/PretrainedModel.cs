@@ -3,8 +3,9 @@ using Pretrain.Config;
 using Pretrain.Methods;
 using Pretrain.Models;
 using Pretrain.Training;
-using Pretrain.Training.Checkpoints;
+using Pretrain.Checkpoints;
 using static TorchSharp.torch;
+using Pretrain.Schedules;
 
 namespace Pretrain.Eval;
 

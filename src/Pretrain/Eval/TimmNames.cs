@@ -1,6 +1,8 @@
 using Pretrain.Models;
 using static TorchSharp.torch;
 
+using Pretrain.Config;
+
 namespace Pretrain.Eval;
 
 /// <summary>

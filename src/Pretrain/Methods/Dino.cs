@@ -1,19 +1,15 @@
 using Pretrain.Config;
-using Pretrain.Data;
+using Pretrain.Ema;
 using Pretrain.Methods.Losses;
-using Pretrain.Mixing;
 using Pretrain.Models;
-using Pretrain.Training;
-using Pretrain.Training.Checkpoints;
-using Pretrain.Training.Ema;
-using Pretrain.Training.Schedules;
+using Pretrain.Schedules;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pretrain.Methods;
 
 /// <summary>
-/// DINO (Caron et al. 2021) with optional SDMP (spec/sdmp.md §3): student = backbone (drop path) + head,
+/// DINO (Caron et al. 2021) with optional SDMP (docs/sdmp.md §3): student = backbone (drop path) + head,
 /// teacher = EMA of the student (cosine momentum per iteration), centred and sharpened teacher targets,
 /// multi-crop (views 0 and 1 are the global crops, the rest local). The center is long-lived state,
 /// updated from the clean teacher outputs only, with every term of a step using the center from before it.
@@ -21,28 +17,24 @@ namespace Pretrain.Methods;
 public sealed class Dino : ISslMethod
 {
     private readonly DinoConfig _cfg;
-    private readonly SdmpConfig _sdmp;
-    private readonly TrainingPlan _plan;
-    private readonly DinoNetwork _student;
-    private readonly DinoNetwork _teacher;
+    private readonly EmaPair<DinoNetwork, DinoNetwork> _pair;
     private readonly DinoCenter _center;
-    private readonly SdmpMixer? _mixer;
+    private readonly SdmpPart? _sdmp;
     private readonly double[] _momentum;
+    private readonly double[] _teacherTemp;
 
     public Dino(RunConfig cfg, TrainingPlan plan, Device device)
     {
         _cfg = cfg.Method.Dino;
-        _sdmp = cfg.Sdmp;
-        _plan = plan;
         int imageSize = cfg.Augment.Views[0].CropSize;
-        _student = Build(cfg.Model, imageSize, dropPath: cfg.Model.DropPath);
-        _teacher = Build(cfg.Model, imageSize, dropPath: 0.0);
-        _student.to(device);
-        _teacher.to(device);
-        MomentumUpdater.CopyInto(_student, _teacher);
+        var student = Build(cfg.Model, imageSize, dropPath: cfg.Model.DropPath);
+        var teacher = Build(cfg.Model, imageSize, dropPath: 0.0);
+        _pair = new EmaPair<DinoNetwork, DinoNetwork>(student, teacher, device, new EmaRoles("dino", "student", "teacher", ProbeTargetByDefault: true),
+            s => s.backbone, t => t.backbone);
         _center = new DinoCenter(_cfg.OutDim, _cfg.CenterMomentum, device);
-        _mixer = cfg.Sdmp.Enabled ? new SdmpMixer(cfg.Sdmp) : null;
+        _sdmp = SdmpPart.From(cfg.Sdmp, honoursViewSwap: false);
         _momentum = CosineSchedule.PerIteration(_cfg.MomentumTeacher, 1.0, plan.Epochs, plan.StepsPerEpoch);
+        _teacherTemp = WarmupThenConstant.PerEpoch(_cfg.WarmupTeacherTemp, _cfg.TeacherTemp, _cfg.WarmupTeacherTempEpochs, plan.Epochs);
     }
 
     private DinoNetwork Build(ModelConfig model, int imageSize, double dropPath)
@@ -52,47 +44,36 @@ public sealed class Dino : ISslMethod
     }
 
     public string Name => "dino";
-    public nn.Module Online => _student;
-    public DinoNetwork Student => _student;
-    public DinoNetwork Teacher => _teacher;
+    public nn.Module Online => _pair.Online;
+    public DinoNetwork Student => _pair.Online;
+    public DinoNetwork Teacher => _pair.Target;
     public DinoCenter Center => _center;
 
     /// <summary>Teacher EMA momentum used after optimizer step <paramref name="step"/> (cosine 0.996 → 1).</summary>
     public double TeacherMomentum(long step) =>
         _momentum.Length == 0 ? _cfg.MomentumTeacher : _momentum[Math.Min(step, _momentum.Length - 1)];
 
-    public Backbone ProbeBackbone(string which = "default") => which switch
-    {
-        "default" or "teacher" or "momentum" => _teacher.backbone,
-        "student" or "online" => _student.backbone,
-        _ => throw new UserInputException($"unknown backbone '{which}' for dino (use teacher or student)"),
-    };
+    /// <summary>Teacher temperature of an epoch (warmup linspace, then constant).</summary>
+    public double TeacherTemperature(int epoch) => _teacherTemp[Math.Min(epoch, _teacherTemp.Length - 1)];
+
+    public Backbone ProbeBackbone(string which = "default") => _pair.Backbone(which);
 
     public IReadOnlyDictionary<string, Tensor> StateTensors()
     {
         var d = new Dictionary<string, Tensor>();
-        ModuleTensors.AddTo(d, _student, "student.");
-        ModuleTensors.AddTo(d, _teacher, "teacher.");
+        _pair.AddState(d);
         d["center"] = _center.Value;
         return d;
     }
 
     public void LoadState(IReadOnlyDictionary<string, Tensor> state)
     {
-        ModuleTensors.LoadInto(_student, state, "student.");
-        ModuleTensors.LoadInto(_teacher, state, "teacher.");
+        _pair.LoadState(state);
         if (!state.TryGetValue("center", out var c)) throw new UserInputException("checkpoint has no DINO center");
         _center.Load(c);
     }
 
-    public void SetTraining(bool training)
-    {
-        _student.train(training);
-        _teacher.train(training);
-    }
-
-    public double TeacherTemperature(int epoch) =>
-        DinoSchedule.TeacherTemperature(epoch, _cfg.WarmupTeacherTemp, _cfg.TeacherTemp, _cfg.WarmupTeacherTempEpochs);
+    public void SetTraining(bool training) => _pair.SetTraining(training);
 
     public StepResult Forward(IReadOnlyList<Tensor> views, StepContext ctx)
     {
@@ -104,26 +85,30 @@ public sealed class Dino : ISslMethod
         var center = _center.Value.detach().clone();   // every term uses the center from before this step
         var scalars = new Dictionary<string, double> { ["teacher_temp"] = tTemp, ["momentum"] = TeacherMomentum(ctx.Step) };
 
-        MixResult? mix = _mixer?.Mix(g1, g2, KeyedRandom.Key((long)ctx.Key, 2));
+        var mix = _sdmp?.Mix(g1, g2, ctx.Key).Mix;
         Tensor teacherOut, studentOut;
         using (no_grad())
-            teacherOut = _teacher.Forward(mix is null ? [g1, g2] : [g1, g2, mix.Mixed1]);
-        studentOut = _student.Forward(mix is null ? [g1, g2, .. locals] : [g1, g2, mix.Mixed2, .. locals]);
+            teacherOut = Teacher.Forward(mix is null ? [g1, g2] : [g1, g2, mix.Mixed1]);
+        studentOut = Student.Forward(mix is null ? [g1, g2, .. locals] : [g1, g2, mix.Mixed2, .. locals]);
 
         var tClean = teacherOut.narrow(0, 0, 2 * b);
         var sClean = mix is null ? studentOut : cat([studentOut.narrow(0, 0, 2 * b), studentOut.narrow(0, 3 * b, studentOut.shape[0] - 3 * b)]);
-        var lDino = DinoLoss.Compute(sClean, tClean, center, _cfg.StudentTemp, tTemp);
-        var terms = new Dictionary<string, Tensor> { ["loss_dino"] = lDino };
-        var total = lDino;
-        if (mix is not null)
+        Tensor lDino, total;
+        var terms = new Dictionary<string, Tensor>();
+        if (mix is null)
         {
-            var (lSource, lMix) = SdmpDinoLoss.Compute(
-                teacherG1: teacherOut.narrow(0, 0, b), teacherMixed1: teacherOut.narrow(0, 2 * b, b),
-                studentMixed2: studentOut.narrow(0, 2 * b, b), center, mix.Lambda, _cfg.StudentTemp, tTemp);
-            terms["loss_source"] = lSource;
-            terms["loss_mix"] = lMix;
-            total = lDino + _sdmp.WeightSource * lSource + _sdmp.WeightMix * lMix;
-            scalars["sdmp_op"] = (int)mix.Op;
+            lDino = total = DinoLoss.Compute(sClean, tClean, center, _cfg.StudentTemp, tTemp);
+            terms["loss_dino"] = lDino;
+        }
+        else
+        {
+            var sdmp = _sdmp!.DinoTotal(sClean, tClean, studentMixed2: studentOut.narrow(0, 2 * b, b),
+                teacherMixed1: teacherOut.narrow(0, 2 * b, b), center, mix, _cfg.StudentTemp, tTemp);
+            (lDino, total) = (sdmp.Dino, sdmp.Total);
+            terms["loss_dino"] = lDino;
+            terms["loss_source"] = sdmp.Source;
+            terms["loss_mix"] = sdmp.Mix;
+            SdmpPart.AddScalars(scalars, mix);
         }
         foreach (var (k, v) in CollapseDiagnostics.Compute(sClean.narrow(0, 0, 2 * b), tClean, center, _cfg.StudentTemp, tTemp))
             terms[k] = v;
@@ -140,16 +125,14 @@ public sealed class Dino : ISslMethod
     public void BeforeOptimizerStep(StepContext ctx)
     {
         if (ctx.Epoch >= _cfg.FreezeLastLayer) return;
-        foreach (var p in _student.head.LastLayerParameters) p.grad = null;
+        foreach (var p in Student.head.LastLayerParameters) p.grad = null;
     }
 
-    public void AfterOptimizerStep(StepContext ctx) =>
-        MomentumUpdater.Update(_student, _teacher, TeacherMomentum(ctx.Step));
+    public void AfterOptimizerStep(StepContext ctx) => _pair.Update(TeacherMomentum(ctx.Step));
 
     public void Dispose()
     {
-        _student.Dispose();
-        _teacher.Dispose();
+        _pair.Dispose();
         _center.Dispose();
     }
 }

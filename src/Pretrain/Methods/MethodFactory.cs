@@ -1,15 +1,17 @@
 using Pretrain.Config;
-using Pretrain.Training;
+using Pretrain.Schedules;
 using static TorchSharp.torch;
 
 namespace Pretrain.Methods;
 
+/// <summary>The method a config names, built for a plan on a device. The only place that names the
+/// concrete methods: the composition root (training) and the checkpoint reader (evaluation) call it.</summary>
 public static class MethodFactory
 {
-    public static ISslMethod Create(RunConfig cfg, TrainingPlan plan, Device device) => cfg.Method.Name switch
+    public static ISslMethod Create(RunConfig cfg, TrainingPlan plan, Device device) => cfg.Method.Kind switch
     {
-        "mocov3" => new MocoV3(cfg, plan, device),
-        "dino" => new Dino(cfg, plan, device),
-        _ => throw new UserInputException($"method.name: '{cfg.Method.Name}' is not available (mocov3, dino)"),
+        MethodKind.Mocov3 => new MocoV3(cfg, plan, device),
+        MethodKind.Dino => new Dino(cfg, plan, device),
+        _ => throw new UserInputException($"method.name: '{cfg.Method.Name}' is not available ({string.Join(", ", Choice<MethodKind>.Names)})"),
     };
 }

@@ -1,4 +1,5 @@
 using Pretrain.Data;
+using Pretrain.Common;
 
 namespace Pretrain.Mixing;
 

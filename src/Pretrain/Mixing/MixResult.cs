@@ -1,5 +1,7 @@
 using static TorchSharp.torch;
 
+using Pretrain.Config;
+
 namespace Pretrain.Mixing;
 
 /// <summary>

@@ -8,8 +8,6 @@ namespace Pretrain.Mixing;
 /// </summary>
 public static class Partner
 {
-    public static int Of(int i, int n) => n - 1 - i;
-
     /// <summary>Row i of the result is row p(i) of <paramref name="batch"/> (a copy, never a view).</summary>
     public static Tensor Rows(Tensor batch) => batch.flip(0);
 }

@@ -1,11 +1,12 @@
 using Pretrain.Config;
 using Pretrain.Data;
 using static TorchSharp.torch;
+using Pretrain.Common;
 
 namespace Pretrain.Mixing;
 
 /// <summary>
-/// SDMP's data mixing for one step (spec/sdmp.md §1): one op per batch drawn uniformly from
+/// SDMP's data mixing for one step (docs/sdmp.md §1): one op per batch drawn uniformly from
 /// sdmp.ops, one λ vector (Beta(α, α) squeezed into lambda_range) shared by both views, box
 /// positions drawn independently per view. Every draw is a pure function of the step key:
 /// the op from stream (key, 0), λ_i from stream ((key, 1), i), view v's box centre for sample i
@@ -20,15 +21,13 @@ public sealed class SdmpMixer
     public SdmpMixer(SdmpConfig config)
     {
         if (config.Ops is null || config.Ops.Length == 0) throw new ArgumentException("sdmp.ops must name at least one op");
-        _ops = config.Ops.Select(MixOps.Parse).ToArray();
+        _ops = config.OpKinds;
         if (config.LambdaRange is not { Length: 2 }) throw new ArgumentException("sdmp.lambda_range must be [lo, hi]");
         (_lo, _hi) = (config.LambdaRange[0], config.LambdaRange[1]);
         if (!(0 <= _lo && _lo <= _hi && _hi <= 1)) throw new ArgumentException($"sdmp.lambda_range [{_lo}, {_hi}] must satisfy 0 <= lo <= hi <= 1");
         if (!(config.Alpha > 0)) throw new ArgumentException("sdmp.alpha must be > 0");
         _alpha = config.Alpha;
     }
-
-    public IReadOnlyList<MixOp> Ops => _ops;
 
     public MixOp ChooseOp(ulong key) => _ops[new KeyedRandom(KeyedRandom.Key((long)key, 0)).NextInt(_ops.Length)];
 

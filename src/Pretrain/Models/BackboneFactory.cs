@@ -13,26 +13,26 @@ public static class BackboneFactory
     /// so the same seed gives the same weights on every device.</param>
     public static Backbone Create(ModelConfig cfg, int imageSize, double? dropPath = null, Device? device = null)
     {
-        string arch = cfg.Arch.ToLowerInvariant();
+        var arch = cfg.ArchKind;
         Backbone model = arch switch
         {
-            "vit_tiny" or "vit_small" or "vit_base" or "vit" => new VisionTransformer(VitFrom(cfg, arch, imageSize, dropPath ?? cfg.DropPath)),
-            "resnet18" => new ResNet(ResNetSettings.ResNet18(cfg.CifarStem, cfg.ZeroInitResidual)),
-            "resnet50" => new ResNet(ResNetSettings.ResNet50(cfg.CifarStem, cfg.ZeroInitResidual)),
-            "resnet" => new ResNet(FreeResNet(cfg)),
-            _ => throw new ArgumentException($"unknown model.arch '{cfg.Arch}' (vit_tiny, vit_small, vit_base, vit, resnet18, resnet50, resnet)"),
+            ArchKind.VitTiny or ArchKind.VitSmall or ArchKind.VitBase or ArchKind.Vit => new VisionTransformer(VitFrom(cfg, arch, imageSize, dropPath ?? cfg.DropPath)),
+            ArchKind.Resnet18 => new ResNet(ResNetSettings.ResNet18(cfg.CifarStem, cfg.ZeroInitResidual)),
+            ArchKind.Resnet50 => new ResNet(ResNetSettings.ResNet50(cfg.CifarStem, cfg.ZeroInitResidual)),
+            ArchKind.Resnet => new ResNet(FreeResNet(cfg)),
+            _ => throw new ArgumentOutOfRangeException(nameof(cfg), arch, "unhandled model.arch"),
         };
         if (device is not null) model.to(device);
         return model;
     }
 
-    private static VitSettings VitFrom(ModelConfig cfg, string arch, int imageSize, double dropPath)
+    private static VitSettings VitFrom(ModelConfig cfg, ArchKind arch, int imageSize, double dropPath)
     {
         (int dim, int depth, int heads) = arch switch
         {
-            "vit_tiny" => (192, 12, 3),
-            "vit_small" => (384, 12, 12), // MoCo v3 uses 12 heads for ViT-S (DINO/timm: 6)
-            "vit_base" => (768, 12, 12),
+            ArchKind.VitTiny => (192, 12, 3),
+            ArchKind.VitSmall => (384, 12, 12), // MoCo v3 uses 12 heads for ViT-S (DINO/timm: 6)
+            ArchKind.VitBase => (768, 12, 12),
             _ => (0, 0, 0),
         };
         if (cfg.EmbedDim > 0) dim = cfg.EmbedDim;
@@ -40,24 +40,14 @@ public static class BackboneFactory
         if (cfg.NumHeads > 0) heads = cfg.NumHeads;
         if (dim <= 0 || depth <= 0 || heads <= 0)
             throw new ArgumentException("model.arch 'vit' needs model.embed_dim, model.depth and model.num_heads > 0");
-        var pos = cfg.PosEmbed.ToLowerInvariant() switch
-        {
-            "sincos" => PositionEmbeddingKind.SinCos,
-            "learned" => PositionEmbeddingKind.Learned,
-            _ => throw new ArgumentException($"unknown model.pos_embed '{cfg.PosEmbed}' (sincos, learned)"),
-        };
+        var pos = cfg.PosEmbedKind;
         return new VitSettings(imageSize, cfg.PatchSize, dim, depth, heads, cfg.MlpRatio, cfg.QkvBias,
                                dropPath, pos, cfg.StopGradPatchEmbed);
     }
 
     private static ResNetSettings FreeResNet(ModelConfig cfg)
     {
-        var block = cfg.Block.ToLowerInvariant() switch
-        {
-            "basic" => BlockKind.Basic,
-            "bottleneck" => BlockKind.Bottleneck,
-            _ => throw new ArgumentException($"unknown model.block '{cfg.Block}' (basic, bottleneck)"),
-        };
+        var block = cfg.BlockKind;
         if (cfg.Layers.Length == 0)
             throw new ArgumentException("model.arch 'resnet' needs model.layers and model.widths");
         return new ResNetSettings(block, cfg.Layers, cfg.Widths, cfg.CifarStem, cfg.ZeroInitResidual);

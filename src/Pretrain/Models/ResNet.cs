@@ -2,6 +2,8 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
+using Pretrain.Config;
+
 namespace Pretrain.Models;
 
 /// <param name="Layers">Blocks per stage; the first stage has stride 1, later ones stride 2.</param>

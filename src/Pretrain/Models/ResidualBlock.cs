@@ -2,6 +2,8 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
+using Pretrain.Config;
+
 namespace Pretrain.Models;
 
 /// <summary>
@@ -69,4 +71,3 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
     }
 }
 
-public enum BlockKind { Basic, Bottleneck }

@@ -2,10 +2,11 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
+using Pretrain.Config;
+
 namespace Pretrain.Models;
 
 /// <summary>sincos: fixed 2-D sin-cos table and MoCo v3 initialisation; learned: trainable table and DINO initialisation.</summary>
-public enum PositionEmbeddingKind { SinCos, Learned }
 
 public sealed record VitSettings(
     int ImageSize, int PatchSize, int EmbedDim, int Depth, int NumHeads,

@@ -1,28 +1,45 @@
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Pretrain.Augment;
+using Pretrain.Checkpoints;
+using Pretrain.Common;
 using Pretrain.Config;
 using Pretrain.Data;
-using Pretrain.Eval;
 using Pretrain.Methods;
-using Pretrain.Models;
-using Pretrain.Training.Checkpoints;
-using Pretrain.Training.Optim;
+using Pretrain.Optim;
+using Pretrain.Schedules;
 using Serilog;
 using static TorchSharp.torch;
 
 namespace Pretrain.Training;
 
 /// <summary>
-/// The method-agnostic training loop. Owns the device, loader, optimizer, schedules, checkpoints and
-/// metrics; the method only turns views into loss terms. Every random decision of a step derives from
-/// (seed, step), the loader's from (seed, epoch, sample), so a resumed run continues bit-identically.
+/// The parts a training loop runs with, built once by the composition root. The trainer owns (and
+/// disposes) the method, the optimizer and the metrics writer from then on.
+/// </summary>
+public sealed record TrainerParts(
+    RunConfig Config,
+    Device Device,
+    TrainLoader Loader,
+    BatchAugmenter Augmenter,
+    ISslMethod Method,
+    IReadOnlyList<ParamGroup> Groups,
+    IOptimizer Optimizer,
+    LearningRateSchedule Schedule,
+    TrainingPlan Plan,
+    CheckpointStore Store,
+    MetricsWriter Metrics,
+    IReadOnlyList<IEpochMonitor> Monitors);
+
+/// <summary>
+/// The method-agnostic training loop: steps, logging, epoch-end monitors and checkpoints. The method
+/// only turns views into loss terms; the trainer knows it through <see cref="ISslMethod"/> alone.
+/// Every random decision of a step derives from (seed, step), the loader's from (seed, epoch, sample),
+/// so a resumed run continues bit-identically.
 /// </summary>
 public sealed class Trainer : IDisposable
 {
     private readonly RunConfig _cfg;
-    private readonly string _runDir;
     private readonly ILogger _log;
     private readonly CancellationToken _stop;
     private readonly Device _device;
@@ -34,47 +51,31 @@ public sealed class Trainer : IDisposable
     private readonly LearningRateSchedule _schedule;
     private readonly CheckpointStore _store;
     private readonly MetricsWriter _metrics;
+    private readonly IReadOnlyList<IEpochMonitor> _monitors;
     private readonly List<JsonObject> _history = [];
-    private readonly KnnMonitor _knn = new();
 
     public TrainingPlan Plan { get; }
-    internal TrainLoader Loader => _loader;
+    public TrainLoader Loader => _loader;
     public long Step { get; private set; }
     public ISslMethod Method => _method;
     public Device Device => _device;
 
-    /// <param name="data">The config's splits if the caller opened them already (else opened here).</param>
-    public Trainer(RunConfig cfg, string runDir, ILogger log, CancellationToken stop, string? deviceOverride = null, DataSplits? data = null)
+    public Trainer(TrainerParts parts, ILogger log, CancellationToken stop)
     {
-        _cfg = cfg;
-        _runDir = runDir;
+        _cfg = parts.Config;
         _log = log;
         _stop = stop;
-        _device = DeviceSelector.Resolve(deviceOverride ?? cfg.Experiment.Device);
-        set_num_threads(DeviceSelector.Threads(cfg.Experiment, cfg.Data));
-
-        var splits = data ?? DataSplits.Open(cfg.Data, cfg.Experiment.Seed);
-        _loader = new TrainLoader(splits.Train, PhotometricStage.LoaderOptions(cfg, _device), m => log.Warning("{Data}", m));
-        _loader.EpochCompleted += (epoch, replaced) =>
-        {
-            if (replaced > 0) log.Warning("epoch {Epoch}: {Replaced} unreadable samples replaced (data.on_error: skip)", epoch, replaced);
-        };
-        _augmenter = new BatchAugmenter(cfg.Augment);
-        Plan = TrainingPlan.From(cfg.Training, _loader.BatchesPerEpoch);
-        _log.Information("Data: {Train}; photometric ops in the {Stage}", splits.Train.Description,
-            PhotometricStage.InLoader(cfg.Augment, _device) ? "loader workers" : "device");
-        if (cfg.Eval.KnnEveryEpochs > 0 && (splits.Val is null || splits.Train.Classes.Count == 0))
-            throw new UserInputException($"eval.knn_every_epochs: the k-NN monitor needs labelled train and val splits; {splits.Train.Description} has none (set data.val_fraction, or 0 to turn the monitor off)");
-
-        manual_seed(cfg.Experiment.Seed);
-        _method = MethodFactory.Create(cfg, Plan, _device);
-        _groups = OptimizerGroups.Build(_method.Online);
-        _optimizer = OptimizerFactory.Create(cfg.Optimizer, _groups);
-        _schedule = new LearningRateSchedule(cfg.Optimizer, Plan, cfg.Training.BatchSize, linspaceWarmup: cfg.Method.Name == "dino");
-        _store = new CheckpointStore(Path.Combine(runDir, "checkpoints"), cfg.Training.KeepLast);
-        _metrics = new MetricsWriter(runDir, cfg.Logging.Tensorboard);
-        _log.Information("{Method} on {Device}: {Steps} steps/epoch × {Epochs} epochs, batch {Batch}, peak lr {Lr:g4}, {Threads} torch threads",
-            _method.Name, _device, Plan.StepsPerEpoch, Plan.Epochs, cfg.Training.BatchSize, _schedule.PeakLr, get_num_threads());
+        _device = parts.Device;
+        _loader = parts.Loader;
+        _augmenter = parts.Augmenter;
+        _method = parts.Method;
+        _groups = parts.Groups;
+        _optimizer = parts.Optimizer;
+        _schedule = parts.Schedule;
+        Plan = parts.Plan;
+        _store = parts.Store;
+        _metrics = parts.Metrics;
+        _monitors = parts.Monitors;
     }
 
     /// <summary>Runs until the plan ends or a stop is requested. Returns true when the plan finished.</summary>
@@ -112,7 +113,7 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>One optimizer step inside one dispose scope. Returns the logged scalars.</summary>
-    internal Dictionary<string, double> TrainStep(RawBatch raw, int epoch)
+    public Dictionary<string, double> TrainStep(RawBatch raw, int epoch)
     {
         using var scope = NewDisposeScope();
         var ctx = new StepContext(Step, epoch, Plan.EpochProgress(Step), KeyedRandom.Key(_cfg.Experiment.Seed, Step, 0x5743));
@@ -135,7 +136,7 @@ public sealed class Trainer : IDisposable
         if (_cfg.Optimizer.ClipGrad > 0)
         {
             var ps = _groups.SelectMany(g => g.Params);
-            if (_cfg.Optimizer.ClipMode == "global") GradClip.Global(ps, _cfg.Optimizer.ClipGrad);
+            if (_cfg.Optimizer.ClipModeKind == GradClipMode.Global) GradClip.Global(ps, _cfg.Optimizer.ClipGrad);
             else GradClip.PerParameter(ps, _cfg.Optimizer.ClipGrad);
         }
         _method.BeforeOptimizerStep(ctx);
@@ -167,14 +168,14 @@ public sealed class Trainer : IDisposable
 
     private void OnEpochEnd(int epoch)
     {
-        if (_cfg.Eval.KnnEveryEpochs > 0 && (epoch + 1) % _cfg.Eval.KnnEveryEpochs == 0)
+        foreach (var monitor in _monitors)
         {
-            var knn = _knn.Run(_method.ProbeBackbone(), _cfg, _device);
-            _metrics.Write(Step, epoch, knn);
+            if (monitor.AfterEpoch(epoch, _method) is not { } values) continue;
+            _metrics.Write(Step, epoch, values);
             var entry = new JsonObject { ["step"] = Step, ["epoch"] = epoch };
-            foreach (var (k, v) in knn) entry[k] = v;
+            foreach (var (k, v) in values) entry[k] = v;
             _history.Add(entry);
-            _log.Information("ep {Epoch} k-NN monitor: {Knn}", epoch, string.Join(", ", knn.Select(kv => $"{kv.Key} {kv.Value:F2}")));
+            _log.Information("ep {Epoch} {Monitor:l}: {Values}", epoch, monitor.Name, string.Join(", ", values.Select(kv => $"{kv.Key} {kv.Value:F2}")));
         }
         bool epochFile = _cfg.Training.CheckpointEveryEpochs > 0 && (epoch + 1) % _cfg.Training.CheckpointEveryEpochs == 0;
         SaveCheckpoint(epochFile);
@@ -225,17 +226,6 @@ public sealed class Trainer : IDisposable
         _history.Clear();
         foreach (var h in meta["history"]!.AsArray()) _history.Add(h!.AsObject().DeepClone().AsObject());
         _log.Information("Resumed from {Path} at step {Step} (epoch {Epoch}, batch {Batch})", path, Step, Step / Plan.StepsPerEpoch, Step % Plan.StepsPerEpoch);
-    }
-
-    public string? ResolveResume(string resume) => resume == "auto"
-        ? _store.ResolveAuto(w => _log.Warning("{Warning}", w))
-        : Directory.Exists(resume) ? ResolveInRunDir(resume) : resume;
-
-    private string? ResolveInRunDir(string dir)
-    {
-        var store = new CheckpointStore(Path.Combine(dir, "checkpoints"), _cfg.Training.KeepLast);
-        return store.ResolveAuto(w => _log.Warning("{Warning}", w))
-            ?? throw new UserInputException($"{dir}: no valid checkpoint in this run folder");
     }
 
     private static Dictionary<string, Tensor> WithPrefix(IReadOnlyDictionary<string, Tensor> all, string prefix)

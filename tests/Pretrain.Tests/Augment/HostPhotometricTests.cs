@@ -4,6 +4,7 @@ using Pretrain.Config;
 using Pretrain.Data;
 using Xunit;
 using static TorchSharp.torch;
+using Pretrain.Common;
 
 namespace Pretrain.Tests.Augment;
 

@@ -2,6 +2,7 @@ using Pretrain.Augment;
 using Pretrain.Config;
 using Pretrain.Data;
 using Xunit;
+using Pretrain.Common;
 
 namespace Pretrain.Tests.Augment;
 

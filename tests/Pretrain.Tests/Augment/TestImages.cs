@@ -1,5 +1,6 @@
 using Pretrain.Data;
 using static TorchSharp.torch;
+using Pretrain.Common;
 
 namespace Pretrain.Tests.Augment;
 

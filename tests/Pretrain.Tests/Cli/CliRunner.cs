@@ -1,5 +1,6 @@
 using Pretrain.Cli;
 using Pretrain.Training;
+using Pretrain.Composition;
 
 namespace Pretrain.Tests.Cli;
 

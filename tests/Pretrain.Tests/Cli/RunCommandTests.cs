@@ -4,6 +4,7 @@ using Pretrain.Config;
 using Pretrain.Tests.Config;
 using Pretrain.Training;
 using Xunit;
+using Pretrain.Composition;
 
 namespace Pretrain.Tests.Cli;
 

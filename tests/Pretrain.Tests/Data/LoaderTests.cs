@@ -1,6 +1,7 @@
 using Pretrain.Config;
 using Pretrain.Data;
 using Xunit;
+using Pretrain.Common;
 
 namespace Pretrain.Tests.Data;
 

@@ -1,6 +1,9 @@
 using Pretrain.Data;
 using SkiaSharp;
 using Xunit;
+using Pretrain.Common;
+
+using Pretrain.Config;
 
 namespace Pretrain.Tests.Data;
 

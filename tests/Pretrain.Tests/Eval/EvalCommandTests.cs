@@ -5,6 +5,10 @@ using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 
+using Pretrain.Data;
+
+using Pretrain.Config;
+
 namespace Pretrain.Tests.Eval;
 
 public class EvalCommandTests
@@ -27,7 +31,7 @@ public class EvalCommandTests
 
         // The same numbers as the library on the same backbone.
         using var model = PretrainedModel.Open(run, CPU);
-        using var set = KnnEvaluation.ExtractFeatures(model.Backbone(), model.Config, CPU);
+        using var set = KnnEvaluation.ExtractFeatures(model.Backbone(), model.Config, DataSplits.Open(model.Config.Data, model.Config.Experiment.Seed), CPU);
         var direct = KnnClassifier.Evaluate(set.TrainX, set.TrainY, set.ValX, set.ValY, [1, 5, 500], 0.07, set.NumClasses);
         for (int i = 0; i < 3; i++)
         {

@@ -5,6 +5,8 @@ using Pretrain.Tests.Training;
 using Pretrain.Training;
 using static TorchSharp.torch;
 
+using Pretrain.Composition;
+
 namespace Pretrain.Tests.Eval;
 
 /// <summary>Tiny configs and a tiny trained checkpoint for the evaluation tests.</summary>
@@ -44,7 +46,7 @@ internal static class EvalFixtures
         var dir = TinyRun.TempDir();
         var cfg = TinyRun.Config(sdmp: true);
         cfg.Training.MaxSteps = 6;                           // one epoch of 96 / 16
-        using var t = new Trainer(cfg, dir, TinyRun.Log, CancellationToken.None);
+        using var t = RunBuilder.Trainer(cfg, dir, TinyRun.Log, CancellationToken.None);
         t.Run();
         File.WriteAllText(Path.Combine(dir, "config.yaml"), ConfigWriter.ToYaml(cfg));
         return dir;

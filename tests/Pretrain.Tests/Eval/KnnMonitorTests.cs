@@ -3,6 +3,8 @@ using Pretrain.Eval;
 using Xunit;
 using static TorchSharp.torch;
 
+using Pretrain.Config;
+
 namespace Pretrain.Tests.Eval;
 
 public class KnnMonitorTests
@@ -16,7 +18,7 @@ public class KnnMonitorTests
         using var backbone = EvalFixtures.Backbone(cfg);
         backbone.train();
         var before = EvalFixtures.Bytes(backbone);
-        var monitor = new KnnMonitor();
+        var monitor = new KnnMonitor(DataSplits.Open(cfg.Data, cfg.Experiment.Seed));
         var metrics = monitor.Run(backbone, cfg, CPU);
         Assert.True(backbone.training);
         foreach (var (k, v) in EvalFixtures.Bytes(backbone)) Assert.True(v.AsSpan().SequenceEqual(before[k]), $"{k} changed");

@@ -5,6 +5,10 @@ using Serilog.Core;
 using Xunit;
 using static TorchSharp.torch;
 
+using Pretrain.Data;
+
+using Pretrain.Config;
+
 namespace Pretrain.Tests.Eval;
 
 public class LinearEvalTests
@@ -19,13 +23,13 @@ public class LinearEvalTests
         cfg.Eval.Linear.Epochs = 0;
         cfg.Eval.Linear.BatchSize = 512;
         var moco = LinearEvalProtocol.Resolve(cfg, 1000);
-        Assert.Equal(("mocov3", 90, 0.1, 0.2, "fast"), (moco.Protocol, moco.Epochs, moco.BaseLr, moco.Lr, moco.Mode));
+        Assert.Equal(("mocov3", 90, 0.1, 0.2, "fast"), (moco.ProtocolName, moco.Epochs, moco.BaseLr, moco.Lr, moco.ModeName));
         cfg.Model.Arch = "vit";
         Assert.Equal(6.0, LinearEvalProtocol.Resolve(cfg, 1000).Lr);
-        Assert.Equal("full", LinearEvalProtocol.Resolve(cfg, LinearEvalProtocol.FastModeMaxSamples + 1).Mode);
+        Assert.Equal("full", LinearEvalProtocol.Resolve(cfg, LinearEvalProtocol.FastModeMaxSamples + 1).ModeName);
         cfg.Method.Name = "dino";
         var dino = LinearEvalProtocol.Resolve(cfg, 10);
-        Assert.Equal(("dino", 100, 2e-3), (dino.Protocol, dino.Epochs, dino.Lr));
+        Assert.Equal(("dino", 100, 2e-3), (dino.ProtocolName, dino.Epochs, dino.Lr));
         Assert.Equal(dino.Lr * 0.5 * (1 + Math.Cos(Math.PI * 30 / 100)), dino.LrAt(30), 12);
     }
 
@@ -42,7 +46,7 @@ public class LinearEvalTests
         }
         var trainX = Make(100, out var trainY);
         var valX = Make(30, out var valY);
-        var protocol = new LinearEvalProtocol("mocov3", 10, 32, 0.5, "fast", 4, false, "default");
+        var protocol = new LinearEvalProtocol(MethodKind.Mocov3, 10, 32, 0.5, LinearModeKind.Fast, 4, false, "default");
         using var training = new LinearClassifierTraining(8, 3, protocol, seed: 0, CPU);
         var completed = LinearEvaluation.Epochs(training, e => training.CachedBatches(trainX, trainY, e),
             new FeatureExtractor.Features(valX, valY), null, new JsonObject(), Options(TinyRun.TempDir()));
@@ -67,12 +71,12 @@ public class LinearEvalTests
         backbone.train();                                     // must be switched to eval mode and back
         var before = EvalFixtures.Bytes(backbone);
         var dir = TinyRun.TempDir();
-        var report = LinearEvaluation.Run(backbone, cfg, CPU, Options(dir));
+        var report = LinearEvaluation.Run(backbone, cfg, Splits(cfg), CPU, Options(dir));
         Assert.True(backbone.training);
         var after = EvalFixtures.Bytes(backbone);
         Assert.Contains(after.Keys, k => k.EndsWith("running_mean"));
         foreach (var (k, v) in before) Assert.True(v.AsSpan().SequenceEqual(after[k]), $"{k} changed");
-        Assert.Equal(mode, report.Protocol.Mode);
+        Assert.Equal(mode, report.Protocol.ModeName);
         Assert.Equal(2, report.History.Count);
 
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, LinearEvalReport.FileName)))!;
@@ -104,15 +108,15 @@ public class LinearEvalTests
         using var backbone = EvalFixtures.Backbone(cfg);
 
         var whole = TinyRun.TempDir();
-        var expected = LinearEvaluation.Run(backbone, cfg, CPU, Options(whole));
+        var expected = LinearEvaluation.Run(backbone, cfg, Splits(cfg), CPU, Options(whole));
 
         var split = TinyRun.TempDir();
-        var first = LinearEvaluation.Run(backbone, cfg, CPU, Options(split, stop: true));              // stops after epoch 1
+        var first = LinearEvaluation.Run(backbone, cfg, Splits(cfg), CPU, Options(split, stop: true));              // stops after epoch 1
         Assert.False(first.Completed);
         Assert.Single(first.History);
-        var second = LinearEvaluation.Run(backbone, cfg, CPU, Options(split, resume: true, stop: true)); // epoch 2
+        var second = LinearEvaluation.Run(backbone, cfg, Splits(cfg), CPU, Options(split, resume: true, stop: true)); // epoch 2
         Assert.Equal(2, second.History.Count);
-        var done = LinearEvaluation.Run(backbone, cfg, CPU, Options(split, resume: true));
+        var done = LinearEvaluation.Run(backbone, cfg, Splits(cfg), CPU, Options(split, resume: true));
         Assert.True(done.Completed);
         Assert.Equal(expected.History, done.History);
 
@@ -129,11 +133,11 @@ public class LinearEvalTests
         cfg.Eval.Linear.Epochs = 1;
         using var backbone = EvalFixtures.Backbone(cfg);
         var dir = TinyRun.TempDir();
-        LinearEvaluation.Run(backbone, cfg, CPU, Options(dir));
-        var again = Assert.Throws<Pretrain.Config.UserInputException>(() => LinearEvaluation.Run(backbone, cfg, CPU, Options(dir)));
+        LinearEvaluation.Run(backbone, cfg, Splits(cfg), CPU, Options(dir));
+        var again = Assert.Throws<Pretrain.Config.UserInputException>(() => LinearEvaluation.Run(backbone, cfg, Splits(cfg), CPU, Options(dir)));
         Assert.Contains("--resume", again.Message);
         cfg.Eval.Linear.BaseLr = 0.5;
-        var other = Assert.Throws<Pretrain.Config.UserInputException>(() => LinearEvaluation.Run(backbone, cfg, CPU, Options(dir, resume: true)));
+        var other = Assert.Throws<Pretrain.Config.UserInputException>(() => LinearEvaluation.Run(backbone, cfg, Splits(cfg), CPU, Options(dir, resume: true)));
         Assert.Contains("other settings", other.Message);
     }
 
@@ -146,20 +150,22 @@ public class LinearEvalTests
         using var vit = (Pretrain.Models.VisionTransformer)Pretrain.Models.BackboneFactory.Create(cfg.Model, 16);
         vit.eval();
         var x = randn(2, 3, 16, 16);
-        var p = new LinearEvalProtocol("dino", 1, 8, 1e-3, "fast", 2, true, "default");
+        var p = new LinearEvalProtocol(MethodKind.Dino, 1, 8, 1e-3, LinearModeKind.Fast, 2, true, "default");
         using var _ = no_grad();
         var f = p.Features(vit)(x);
         var tokens = vit.LastBlockTokens(x, 2);
         Assert.Equal([2L, 3 * 32], f.shape);
         Assert.True(f.eq(cat([tokens.Cls[0], tokens.Cls[1], tokens.PatchMean!], 1)).all().item<bool>());
         Assert.True(tokens.Cls[1].allclose(vit.call(x), 1e-5, 1e-6));   // the last CLS is the pooled feature
-        var moco = new LinearEvalProtocol("mocov3", 1, 8, 1e-3, "fast", 2, true, "default");
+        var moco = new LinearEvalProtocol(MethodKind.Mocov3, 1, 8, 1e-3, LinearModeKind.Fast, 2, true, "default");
         Assert.True(moco.Features(vit)(x).eq(vit.call(x)).all().item<bool>());
     }
 
+    static DataSplits Splits(RunConfig cfg) => DataSplits.Open(cfg.Data, cfg.Experiment.Seed);
+
     static Dictionary<string, byte[]> CheckpointTensors(string dir)
     {
-        var c = Pretrain.Training.Checkpoints.CheckpointStore.Load(Path.Combine(dir, LinearEvaluation.FolderName, "latest.ckpt"));
+        var c = Pretrain.Checkpoints.CheckpointStore.Load(Path.Combine(dir, LinearEvaluation.FolderName, "latest.ckpt"));
         var d = c.Tensors.ToDictionary(kv => kv.Key, kv => kv.Value.contiguous().bytes.ToArray());
         c.DisposeTensors();
         return d;

@@ -4,6 +4,8 @@ using Pretrain.Training;
 using Xunit;
 using static TorchSharp.torch;
 
+using Pretrain.Composition;
+
 namespace Pretrain.Tests.Methods;
 
 [Collection(TorchGlobalState.Name)]
@@ -16,7 +18,7 @@ public class DinoFreezeLastLayerTests
     {
         var cfg = DinoTinyRun.Config(sdmp: true);
         cfg.Optimizer.WarmupEpochs = 0;          // a non-zero lr from the first step
-        using var t = new Trainer(cfg, TinyRun.TempDir(), TinyRun.Log, CancellationToken.None);
+        using var t = RunBuilder.Trainer(cfg, TinyRun.TempDir(), TinyRun.Log, CancellationToken.None);
         var student = ((Dino)t.Method).Student;
         var v = student.head.LastLayer.WeightV;
         var g = student.head.LastLayer.WeightG;

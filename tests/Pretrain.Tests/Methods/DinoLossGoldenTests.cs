@@ -40,8 +40,11 @@ public class DinoLossGoldenTests
         var lam = g.InputTensor("lam");
         using var center = new DinoCenter(g.InputTensor("center"), g.Param("center_momentum"));
         double ts = g.Param("student_temp"), tt = g.Param("teacher_temp");
+        // Every golden case has src_crop 0 (the source term uses the teacher's first global crop), the only
+        // crop the product uses.
+        Assert.Equal(0, (int)g.Param("src_crop"));
         var terms = SdmpDinoLoss.Total(student, teacher, studentMix, g.InputTensor("teacher_mix_out"), center.Value, lam,
-            ts, tt, g.Param("w_source"), g.Param("w_mix"), (int)g.Param("src_crop"));
+            ts, tt, g.Param("w_source"), g.Param("w_mix"));
         center.Update(teacher);
 
         g.AssertExpected("loss", terms.Total);

@@ -4,6 +4,8 @@ using Pretrain.Tests.Models;
 using Xunit;
 using static TorchSharp.torch;
 
+using Pretrain.Config;
+
 namespace Pretrain.Tests.Methods;
 
 public class DinoMultiCropTests

@@ -1,8 +1,10 @@
 using Pretrain.Methods;
 using Pretrain.Tests.Training;
 using Pretrain.Training;
-using Pretrain.Training.Checkpoints;
+using Pretrain.Checkpoints;
 using Xunit;
+
+using Pretrain.Composition;
 
 namespace Pretrain.Tests.Methods;
 
@@ -48,10 +50,10 @@ public class DinoResumeTests
         using (var t = Train(dir, 3)) saved = ((Dino)t.Method).Center.Value.cpu().bytes.ToArray();
 
         var cfg = DinoTinyRun.Config(sdmp: true);
-        using var fresh = new Trainer(cfg, dir, TinyRun.Log, CancellationToken.None);
+        using var fresh = RunBuilder.Trainer(cfg, dir, TinyRun.Log, CancellationToken.None);
         var center = ((Dino)fresh.Method).Center.Value;
         Assert.Equal(0f, center.abs().max().item<float>());
-        fresh.Resume(fresh.ResolveResume("auto")!);
+        fresh.Resume(ResumeTarget.Resolve("auto", dir, cfg, TinyRun.Log)!);
         Assert.Equal(saved, center.cpu().bytes.ToArray());
     }
 }

@@ -5,6 +5,8 @@ using Pretrain.Mixing;
 using Pretrain.Training;
 using Xunit;
 using static TorchSharp.torch;
+using Pretrain.Common;
+using Pretrain.Schedules;
 
 namespace Pretrain.Tests.Methods;
 

@@ -4,6 +4,8 @@ using Pretrain.Training;
 using Xunit;
 using static TorchSharp.torch;
 
+using Pretrain.Composition;
+
 namespace Pretrain.Tests.Methods;
 
 [Collection(TorchGlobalState.Name)]
@@ -14,7 +16,7 @@ public class DinoTeacherEmaTests
     {
         var cfg = DinoTinyRun.Config(sdmp: true);
         cfg.Optimizer.WarmupEpochs = 0;
-        using var t = new Trainer(cfg, TinyRun.TempDir(), TinyRun.Log, CancellationToken.None);
+        using var t = RunBuilder.Trainer(cfg, TinyRun.TempDir(), TinyRun.Log, CancellationToken.None);
         var dino = (Dino)t.Method;
         var teacher = dino.Teacher.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         var student = dino.Student.named_parameters().ToDictionary(p => p.name, p => p.parameter);

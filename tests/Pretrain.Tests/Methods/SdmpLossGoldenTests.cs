@@ -3,6 +3,8 @@ using Pretrain.Mixing;
 using Xunit;
 using static TorchSharp.torch;
 
+using Pretrain.Config;
+
 namespace Pretrain.Tests.Methods;
 
 /// <summary>

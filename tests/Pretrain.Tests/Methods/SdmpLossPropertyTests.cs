@@ -3,9 +3,11 @@ using Pretrain.Mixing;
 using Xunit;
 using static TorchSharp.torch;
 
+using Pretrain.Config;
+
 namespace Pretrain.Tests.Methods;
 
-/// <summary>spec/sdmp.md §4: λ = 1 is the own key's CE, λ = 0 the partner's, n = 1 and odd n pair a sample with itself.</summary>
+/// <summary>docs/sdmp.md §4: λ = 1 is the own key's CE, λ = 0 the partner's, n = 1 and odd n pair a sample with itself.</summary>
 public class SdmpLossPropertyTests
 {
     private static (Tensor Q, Tensor K) Features(int n, int d)

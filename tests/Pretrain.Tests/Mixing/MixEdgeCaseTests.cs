@@ -2,10 +2,11 @@ using Pretrain.Data;
 using Pretrain.Mixing;
 using Xunit;
 using static TorchSharp.torch;
+using Pretrain.Common;
 
 namespace Pretrain.Tests.Mixing;
 
-/// <summary>spec/sdmp.md §1 edge cases: λ = 0 / 1, full and empty boxes, 1-pixel boxes, n = 1 and odd n.</summary>
+/// <summary>docs/sdmp.md §1 edge cases: λ = 0 / 1, full and empty boxes, 1-pixel boxes, n = 1 and odd n.</summary>
 public class MixEdgeCaseTests
 {
     private static Tensor Batch(int n, int c, int h, int w) =>

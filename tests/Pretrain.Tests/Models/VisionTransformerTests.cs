@@ -4,6 +4,8 @@ using TorchSharp.Modules;
 using Xunit;
 using static TorchSharp.torch;
 
+using Pretrain.Config;
+
 namespace Pretrain.Tests.Models;
 
 public class VisionTransformerTests

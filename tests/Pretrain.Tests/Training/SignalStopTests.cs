@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Pretrain.Training.Checkpoints;
+using Pretrain.Checkpoints;
 using Xunit;
 
 namespace Pretrain.Tests.Training;

@@ -4,6 +4,8 @@ using Xunit;
 using Serilog;
 using Serilog.Core;
 
+using Pretrain.Composition;
+
 namespace Pretrain.Tests.Training;
 
 /// <summary>A tiny MoCo v3 + SDMP run on synthetic 16×16 shapes: a few steps take well under a second.</summary>
@@ -68,8 +70,8 @@ internal static class TinyRun
     public static Trainer Train(RunConfig cfg, string dir, long maxSteps, string? resume = null)
     {
         cfg.Training.MaxSteps = (int)maxSteps;
-        var t = new Trainer(cfg, dir, Log, CancellationToken.None);
-        if (resume is not null) t.Resume(t.ResolveResume(resume)!);
+        var t = RunBuilder.Trainer(cfg, dir, Log, CancellationToken.None);
+        if (resume is not null) t.Resume(ResumeTarget.Resolve(resume, dir, cfg, Log)!);
         Assert.True(t.Run());
         t.SaveCheckpoint(epochFile: false);
         return t;

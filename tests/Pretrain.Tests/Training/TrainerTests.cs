@@ -4,6 +4,8 @@ using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 
+using Pretrain.Composition;
+
 namespace Pretrain.Tests.Training;
 
 [Collection(TorchGlobalState.Name)]
@@ -40,8 +42,8 @@ public class TrainerTests
 
         var cfg2 = TinyRun.Config(sdmp: false);
         cfg2.Training.MaxSteps = 8;
-        using var resumed = new Trainer(cfg2, dir, TinyRun.Log, CancellationToken.None);
-        var path = resumed.ResolveResume("auto");
+        using var resumed = RunBuilder.Trainer(cfg2, dir, TinyRun.Log, CancellationToken.None);
+        var path = ResumeTarget.Resolve("auto", dir, cfg2, TinyRun.Log);
         Assert.NotNull(path);
         Assert.DoesNotContain("latest", Path.GetFileName(path!));
         resumed.Resume(path!);
@@ -55,8 +57,8 @@ public class TrainerTests
         using (TinyRun.Train(TinyRun.Config(), dir, 2)) { }
         var other = TinyRun.Config();
         other.Model.EmbedDim = 48;
-        using var t = new Trainer(other, dir, TinyRun.Log, CancellationToken.None);
-        var e = Assert.Throws<UserInputException>(() => t.Resume(t.ResolveResume("auto")!));
+        using var t = RunBuilder.Trainer(other, dir, TinyRun.Log, CancellationToken.None);
+        var e = Assert.Throws<UserInputException>(() => t.Resume(ResumeTarget.Resolve("auto", dir, other, TinyRun.Log)!));
         Assert.Contains("model", e.Message);
         Assert.Contains("embed_dim", e.Message);
         Assert.Contains("refusing to resume", e.Message);
@@ -73,7 +75,7 @@ public class TrainerTests
         var bad = TinyRun.Config();
         bad.Augment.Mean = [double.NaN, 0.0, 0.0];      // NaN inputs → NaN loss
         bad.Training.MaxSteps = 4;
-        using var t = new Trainer(bad, dir, TinyRun.Log, CancellationToken.None);
+        using var t = RunBuilder.Trainer(bad, dir, TinyRun.Log, CancellationToken.None);
         t.Resume(latest);
         var weightsBefore = TinyRun.Snapshot(t);
         var e = Assert.Throws<NonFiniteLossException>(() => t.Run());
@@ -93,7 +95,7 @@ public class TrainerTests
     public void StepsDoNotLeakTensors()
     {
         var cfg = TinyRun.Config();
-        using var t = new Trainer(cfg, TinyRun.TempDir(), TinyRun.Log, CancellationToken.None);
+        using var t = RunBuilder.Trainer(cfg, TinyRun.TempDir(), TinyRun.Log, CancellationToken.None);
         var raw = t.Loader.Epoch(0, 0).First();
         for (int i = 0; i < 3; i++) t.TrainStep(raw, 0);
         var live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
@@ -107,7 +109,7 @@ public class TrainerTests
         var cfg = TinyRun.Config();
         cfg.Training.Epochs = 10;
         cfg.Optimizer.Lr = 3e-3;
-        using var t = new Trainer(cfg, TinyRun.TempDir(), TinyRun.Log, CancellationToken.None);
+        using var t = RunBuilder.Trainer(cfg, TinyRun.TempDir(), TinyRun.Log, CancellationToken.None);
         var raw = t.Loader.Epoch(0, 0).Take(2).ToList();
         var losses = new List<double>();
         for (int i = 0; i < 40; i++) losses.Add(t.TrainStep(raw[i % 2], 0)["loss"]);

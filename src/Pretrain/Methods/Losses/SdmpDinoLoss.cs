@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Pretrain.Methods.Losses;
 
 /// <summary>
-/// SDMP's extra DINO terms (spec/sdmp.md §3, the project's design). The student sees g̃2, the teacher
+/// SDMP's extra DINO terms (docs/sdmp.md §3, the project's design). The student sees g̃2, the teacher
 /// g̃1; targets use the center from before this step. Because H(t, s) is linear in t, the two
 /// weighted positives are one soft target w_self·t_i + w_flip·t_p(i) (soft_ce = prob_mix here):
 /// L_source = mean_i H(λ_i·t(g1)_i + (1-λ_i)·t(g1)_p(i), s(g̃2)_i),
@@ -31,16 +31,14 @@ public static class SdmpDinoLoss
 
     /// <summary>
     /// L = L_dino + w_s·L_source + w_m·L_mix from the raw outputs: student rows crop-major over the
-    /// clean crops, teacher rows the two clean global crops; <paramref name="sourceCrop"/> picks the
-    /// teacher global crop the source term uses (0 = g1).
+    /// clean crops, teacher rows the two clean global crops (the source term uses the first, g1).
     /// </summary>
     public static SdmpDinoTerms Total(Tensor studentOut, Tensor teacherOut, Tensor studentMixed2, Tensor teacherMixed1,
-        Tensor center, Tensor lambda, double studentTemp, double teacherTemp, double weightSource, double weightMix, int sourceCrop = 0)
+        Tensor center, Tensor lambda, double studentTemp, double teacherTemp, double weightSource, double weightMix)
     {
-        if (sourceCrop is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(sourceCrop), "the teacher has global crops 0 and 1");
         long b = studentMixed2.shape[0];
         var dino = DinoLoss.Compute(studentOut, teacherOut, center, studentTemp, teacherTemp);
-        var (source, mix) = Compute(teacherOut.narrow(0, sourceCrop * b, b), teacherMixed1, studentMixed2, center, lambda, studentTemp, teacherTemp);
+        var (source, mix) = Compute(teacherOut.narrow(0, 0, b), teacherMixed1, studentMixed2, center, lambda, studentTemp, teacherTemp);
         return new SdmpDinoTerms(dino + weightSource * source + weightMix * mix, dino, source, mix);
     }
 

@@ -1,10 +1,12 @@
 using Pretrain.Mixing;
 using static TorchSharp.torch;
 
+using Pretrain.Config;
+
 namespace Pretrain.Methods.Losses;
 
 /// <summary>
-/// SDMP's contrastive terms for MoCo v3 (spec/sdmp.md §2): a mixed query has two positives among the
+/// SDMP's contrastive terms for MoCo v3 (docs/sdmp.md §2): a mixed query has two positives among the
 /// keys, i and p(i) = n-1-i, with weights (w_self, w_flip). Every term is 2τ·mean_i ℓ_i and is
 /// returned unweighted: the caller multiplies by sdmp.weight_source / weight_mix.
 /// </summary>

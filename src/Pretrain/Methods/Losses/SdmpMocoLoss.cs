@@ -1,9 +1,11 @@
 using static TorchSharp.torch;
 
+using Pretrain.Config;
+
 namespace Pretrain.Methods.Losses;
 
 /// <summary>
-/// L = L_moco + w_s·L_source + w_m·L_mix (spec/sdmp.md §2). q2 is spent on the mixed view, so the
+/// L = L_moco + w_s·L_source + w_m·L_mix (docs/sdmp.md §2). q2 is spent on the mixed view, so the
 /// plain term is one direction only: q1 against the clean keys of view 2.
 /// </summary>
 public static class SdmpMocoLoss

@@ -1,0 +1,90 @@
+using Pretrain.Augment;
+using Pretrain.Checkpoints;
+using Pretrain.Common;
+using Pretrain.Config;
+using Pretrain.Data;
+using Pretrain.Methods;
+using Pretrain.Optim;
+using Pretrain.Schedules;
+using Pretrain.Training;
+using Serilog;
+using static TorchSharp.torch;
+
+namespace Pretrain.Composition;
+
+/// <summary>
+/// The composition root: builds the parts of a run once, from a validated config, in a fixed order
+/// (the order fixes the torch RNG draws of initialisation, so it is part of the numerics). `run`,
+/// `bench step`, `bench data` and the evaluation commands all start here.
+/// </summary>
+public static class RunBuilder
+{
+    /// <summary>The training device (an error before any folder exists when it cannot be had), with the
+    /// torch thread count set for it.</summary>
+    public static Device Device(RunConfig cfg, string? deviceOverride = null)
+    {
+        var device = DeviceSelector.Resolve(deviceOverride ?? cfg.Experiment.Device);
+        set_num_threads(DeviceSelector.Threads(cfg.Experiment, cfg.Data));
+        return device;
+    }
+
+    /// <summary>The config's data splits; missing or empty data fails here, with one line.</summary>
+    public static DataSplits Data(RunConfig cfg) => DataSplits.Open(cfg.Data, cfg.Experiment.Seed);
+
+    /// <summary>Data for training: the splits, and at least one full batch, so a run that cannot take a
+    /// step fails before its folder is made; and the checks of the labelled data the monitors and the
+    /// final probe need.</summary>
+    public static DataSplits TrainingData(RunConfig cfg)
+    {
+        var splits = Data(cfg);
+        TrainLoader.RequireOneBatch(splits.Train, cfg.Training.BatchSize);
+        if (cfg.Eval.KnnEveryEpochs > 0 && !splits.Labelled)
+            throw new UserInputException($"eval.knn_every_epochs: the k-NN monitor needs labelled train and val splits; {splits.Train.Description} has none (set data.val_fraction, or 0 to turn the monitor off)");
+        return splits;
+    }
+
+    /// <summary>The training loader of the config on this device; <paramref name="stage"/> overrides augment.stage.</summary>
+    public static TrainLoader Loader(RunConfig cfg, IDataSplit train, Device device, ILogger log, AugmentStage? stage = null)
+    {
+        var loader = new TrainLoader(train, PhotometricStage.LoaderOptions(cfg, device, stage), m => log.Warning("{Data}", m));
+        loader.EpochCompleted += (epoch, replaced) =>
+        {
+            if (replaced > 0) log.Warning("epoch {Epoch}: {Replaced} unreadable samples replaced (data.on_error: skip)", epoch, replaced);
+        };
+        return loader;
+    }
+
+    /// <summary>Every part of a training run. <paramref name="data"/>: the splits when the caller opened them
+    /// already (`run` does, before making the folder). <paramref name="stage"/> overrides augment.stage and
+    /// <paramref name="tensorboard"/> logging.tensorboard (bench step).</summary>
+    public static TrainerParts Parts(RunConfig cfg, string runDir, ILogger log, Device device, DataSplits? data = null,
+        AugmentStage? stage = null, bool? tensorboard = null)
+    {
+        var splits = data ?? TrainingData(cfg);
+        var loader = Loader(cfg, splits.Train, device, log, stage);
+        var augmenter = new BatchAugmenter(cfg.Augment);
+        var plan = TrainingPlan.From(cfg.Training, loader.BatchesPerEpoch);
+        log.Information("Data: {Train}; photometric ops in the {Stage}", splits.Train.Description,
+            PhotometricStage.InLoader(stage ?? cfg.Augment.StageKind, device) ? "loader workers" : "device");
+
+        manual_seed(cfg.Experiment.Seed);
+        var method = MethodFactory.Create(cfg, plan, device);
+        var groups = ParamGroups.Standard(method.Online);
+        var optimizer = OptimizerFactory.Create(cfg.Optimizer, groups);
+        // DINO warms the lr up with linspace(0, peak, W) (peak at iteration W-1); MoCo v3 reaches it at W.
+        var schedule = new LearningRateSchedule(cfg.Optimizer, plan, cfg.Training.BatchSize, linspaceWarmup: cfg.Method.Kind == MethodKind.Dino);
+        var store = new CheckpointStore(Path.Combine(runDir, "checkpoints"), cfg.Training.KeepLast);
+        var metrics = new MetricsWriter(runDir, tensorboard ?? cfg.Logging.Tensorboard);
+        IEpochMonitor[] monitors = cfg.Eval.KnnEveryEpochs > 0 ? [new KnnEpochMonitor(cfg, splits, device)] : [];
+        log.Information("{Method} on {Device}: {Steps} steps/epoch × {Epochs} epochs, batch {Batch}, peak lr {Lr:g4}, {Threads} torch threads",
+            method.Name, device, plan.StepsPerEpoch, plan.Epochs, cfg.Training.BatchSize, schedule.PeakLr, get_num_threads());
+        return new TrainerParts(cfg, device, loader, augmenter, method, groups, optimizer, schedule, plan, store, metrics, monitors);
+    }
+
+    /// <summary>A trainer for the config: device, data and every part built here.</summary>
+    public static Trainer Trainer(RunConfig cfg, string runDir, ILogger log, CancellationToken stop, string? deviceOverride = null, DataSplits? data = null)
+    {
+        var device = Device(cfg, deviceOverride);
+        return new Trainer(Parts(cfg, runDir, log, device, data), log, stop);
+    }
+}

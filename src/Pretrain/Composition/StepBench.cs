@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using Pretrain.Common;
+using Pretrain.Config;
+using Pretrain.Training;
+using Serilog;
+
+namespace Pretrain.Composition;
+
+/// <summary>
+/// `pretrain bench step`: times full training steps (photometric ops on the device, forward, backward,
+/// optimizer, EMA) of a config after a warm-up. Batches are prefetched before timing so the figure is the step
+/// itself, not the loader. Reports the median, images/s at the median and the peak RSS.
+/// </summary>
+public static class StepBench
+{
+    /// <param name="MedianCpuMsPerStep">Process CPU time (user+system, all threads) per step: steadier than
+    /// wall time on a shared machine, so A/B comparisons can use it.</param>
+    public sealed record Result(double MedianMsPerStep, double ImagesPerSec, double PeakRssMib, int Threads, int Batch, int Steps, double[] StepMs,
+        double MedianCpuMsPerStep);
+
+    /// <param name="runDir">A scratch folder for the trainer's files (no TensorBoard is written).</param>
+    public static Result Run(RunConfig cfg, int steps, int warmup, ILogger log, string runDir, string? deviceOverride = null)
+    {
+        // The photometric ops stay inside the timed step (on a CPU device augment.stage auto would move
+        // them into the loader workers, out of the step), so figures keep one meaning on every device.
+        var device = RunBuilder.Device(cfg, deviceOverride);
+        var parts = RunBuilder.Parts(cfg, runDir, log, device, stage: AugmentStage.Device, tensorboard: false);
+        using var trainer = new Trainer(parts, log, CancellationToken.None);
+        var batches = parts.Loader.Epoch(0, 0).Take(Math.Min(warmup + steps, trainer.Plan.StepsPerEpoch)).ToList();
+        if (batches.Count == 0) throw new UserInputException("bench step: the data gives no full batch");
+        trainer.Method.SetTraining(true);
+        var times = new List<double>();
+        var cpu = new List<double>();
+        var process = Process.GetCurrentProcess();
+        for (int i = 0; i < warmup + steps; i++)
+        {
+            var raw = batches[i % batches.Count];
+            process.Refresh();
+            var cpu0 = process.TotalProcessorTime;
+            var sw = Stopwatch.StartNew();
+            trainer.TrainStep(raw, 0);
+            sw.Stop();
+            process.Refresh();
+            if (i < warmup) continue;
+            times.Add(sw.Elapsed.TotalMilliseconds);
+            cpu.Add((process.TotalProcessorTime - cpu0).TotalMilliseconds);
+        }
+        double median = Median(times);
+        return new Result(median, cfg.Training.BatchSize * 1000.0 / median, PeakMemory.PeakRssMib(), TorchSharp.torch.get_num_threads(),
+            cfg.Training.BatchSize, steps, times.ToArray(), Median(cpu));
+    }
+
+    private static double Median(IEnumerable<double> xs)
+    {
+        var s = xs.OrderBy(t => t).ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : 0.5 * (s[s.Length / 2 - 1] + s[s.Length / 2]);
+    }
+}

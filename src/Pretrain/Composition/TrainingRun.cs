@@ -1,0 +1,48 @@
+using Pretrain.Config;
+using Pretrain.Eval;
+using Pretrain.Training;
+
+namespace Pretrain.Composition;
+
+/// <summary>`pretrain run`: builds the trainer, resumes if asked, trains, writes the final checkpoint
+/// and the optional final probe. Returns the process exit code.</summary>
+public static class TrainingRun
+{
+    public static int Execute(RunContext ctx)
+    {
+        var log = ctx.Log;
+        var device = RunBuilder.Device(ctx.Config, ctx.DeviceOverride);
+        var data = ctx.Data ?? RunBuilder.TrainingData(ctx.Config);
+        using var trainer = new Trainer(RunBuilder.Parts(ctx.Config, ctx.RunDir, log, device, data), log, ctx.Shutdown.Token);
+        if (ctx.Resume is { } resume)
+        {
+            var path = ResumeTarget.Resolve(resume, ctx.RunDir, ctx.Config, log);
+            if (path is null) log.Information("--resume auto: no checkpoint in {Dir}; starting from scratch", ctx.RunDir);
+            else trainer.Resume(path);
+        }
+
+        bool finished;
+        try
+        {
+            finished = trainer.Run();
+        }
+        catch (NonFiniteLossException e)
+        {
+            log.Error("{Message}", e.Message);
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        if (!finished) return ctx.Shutdown.ExitCode;
+        trainer.SaveCheckpoint(epochFile: false);
+        log.Information("Training finished at step {Step}; checkpoint {Dir}", trainer.Step, Path.Combine(ctx.RunDir, "checkpoints", "latest.ckpt"));
+
+        if (ctx.Config.Training.FinalProbe)
+        {
+            var report = FinalProbe.Run(trainer.Method.ProbeBackbone(), ctx.Config, data, trainer.Device, ctx.RunDir, log);
+            var line = $"Final probe (linear top-1 on val): pretrained {report.ProbeTop1:F2}%  vs random init {report.RandomInitTop1:F2}%   " +
+                       $"| k-NN@20: {report.KnnTop1:F2}% vs {report.RandomInitKnnTop1:F2}%   -> {Path.Combine(ctx.RunDir, "final_probe.json")}";
+            log.Information("{Line}", line);
+        }
+        return 0;
+    }
+}
