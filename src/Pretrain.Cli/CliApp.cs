@@ -1,10 +1,10 @@
-using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using System.CommandLine;
 using System.Reflection;
 using Pretrain.Cli.Commands;
-using Pretrain.Training;
 using Pretrain.Composition;
+using Pretrain.Training;
 
 namespace Pretrain.Cli;
 

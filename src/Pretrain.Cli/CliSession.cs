@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Pretrain.Training;
 using Pretrain.Composition;
+using Pretrain.Training;
 
 namespace Pretrain.Cli;
 

@@ -1,13 +1,13 @@
 using System.CommandLine;
 using System.Text.Json;
 using Pretrain.Augment;
+using Pretrain.Common;
+using Pretrain.Composition;
 using Pretrain.Config;
 using Pretrain.Data;
 using Pretrain.Training;
 using Serilog;
 using static TorchSharp.torch;
-using Pretrain.Common;
-using Pretrain.Composition;
 
 namespace Pretrain.Cli.Commands;
 

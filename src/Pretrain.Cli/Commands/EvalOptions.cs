@@ -2,8 +2,8 @@ using System.CommandLine;
 using Pretrain.Cli.Logging;
 using Pretrain.Config;
 using Pretrain.Eval;
-using Serilog;
 using Serilog.Core;
+using Serilog;
 
 namespace Pretrain.Cli.Commands;
 
@@ -46,7 +46,7 @@ internal sealed class EvalOptions
     public EvalOptions(bool withConfig = true)
     {
         WithConfig = withConfig;
-        Backbone.AcceptOnlyFromAmong("default", "query", "momentum", "teacher", "student", "online");
+        Backbone.AcceptOnlyFromAmong(LinearEvalConfig.BackboneNames);
     }
 
     bool WithConfig { get; }

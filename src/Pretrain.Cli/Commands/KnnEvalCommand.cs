@@ -1,12 +1,11 @@
 using System.CommandLine;
+using Pretrain.Common;
+using Pretrain.Composition;
 using Pretrain.Config;
 using Pretrain.Eval;
 using Pretrain.Training;
 using TorchSharp;
 using static TorchSharp.torch;
-using Pretrain.Common;
-
-using Pretrain.Composition;
 
 namespace Pretrain.Cli.Commands;
 

@@ -1,13 +1,12 @@
 using System.CommandLine;
 using Pretrain.Cli.Logging;
+using Pretrain.Common;
+using Pretrain.Composition;
 using Pretrain.Config;
 using Pretrain.Eval;
 using Pretrain.Training;
 using TorchSharp;
 using static TorchSharp.torch;
-using Pretrain.Common;
-
-using Pretrain.Composition;
 
 namespace Pretrain.Cli.Commands;
 

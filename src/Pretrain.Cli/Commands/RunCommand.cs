@@ -1,10 +1,10 @@
 using System.CommandLine;
 using Pretrain.Cli.Logging;
+using Pretrain.Common;
+using Pretrain.Composition;
 using Pretrain.Config;
 using Pretrain.Data;
 using Pretrain.Training;
-using Pretrain.Common;
-using Pretrain.Composition;
 
 namespace Pretrain.Cli.Commands;
 

@@ -1,6 +1,6 @@
+using Pretrain.Common;
 using Pretrain.Config;
 using Pretrain.Data;
-using Pretrain.Common;
 
 namespace Pretrain.Augment;
 

@@ -1,6 +1,6 @@
 using TorchSharp;
-using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using static TorchSharp.torch;
 
 namespace Pretrain.Checkpoints;
 

@@ -214,7 +214,7 @@ internal sealed partial class ConfigRules(ConfigTree tree)
         AtLeastReal(e.Linear.BaseLr, 0, "eval.linear.base_lr");
         OneOf<LinearModeKind>(e.Linear.Mode, "eval.linear.mode");
         AtLeast(e.Linear.NLastBlocks, 1, "eval.linear.n_last_blocks");
-        OneOf(e.Linear.Backbone, "eval.linear.backbone", "default", "query", "momentum", "teacher", "student", "online");
+        OneOf(e.Linear.Backbone, "eval.linear.backbone", LinearEvalConfig.BackboneNames);
     }
 
     void Require(bool ok, string key, string message)

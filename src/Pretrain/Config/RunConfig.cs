@@ -282,8 +282,11 @@ public sealed class LinearEvalConfig
     public int NLastBlocks { get; set; } = 4;
     /// <summary>dino protocol: also concatenate the mean patch token of the last block.</summary>
     public bool AvgpoolPatchTokens { get; set; } = false;
-    /// <summary>default | query | momentum | teacher | student</summary>
+    /// <summary>default | query | momentum | teacher | student | online</summary>
     public string Backbone { get; set; } = "default";
+
+    /// <summary>The backbone names a method answers to (default: MoCo v3's query encoder, DINO's teacher).</summary>
+    public static readonly string[] BackboneNames = ["default", "query", "momentum", "teacher", "student", "online"];
 }
 
 public sealed class LoggingConfig

@@ -1,7 +1,7 @@
 using System.Diagnostics;
+using Pretrain.Common;
 using TorchSharp;
 using static TorchSharp.torch;
-using Pretrain.Common;
 
 namespace Pretrain.Data;
 

@@ -1,4 +1,5 @@
 using Pretrain.Common;
+
 namespace Pretrain.Data;
 
 /// <summary>torchvision's RandomResizedCrop.get_params, draw for draw: up to 10 tries of (area uniform in

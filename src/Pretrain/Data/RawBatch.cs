@@ -1,5 +1,5 @@
-using Pretrain.Config;
 using Pretrain.Common;
+using Pretrain.Config;
 
 namespace Pretrain.Data;
 

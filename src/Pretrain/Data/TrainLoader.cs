@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using Pretrain.Config;
 using Pretrain.Common;
+using Pretrain.Config;
 
 namespace Pretrain.Data;
 

@@ -1,5 +1,5 @@
-using Pretrain.Config;
 using Pretrain.Checkpoints;
+using Pretrain.Config;
 using Pretrain.Models;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using TorchSharp;
-using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using static TorchSharp.torch;
 
 namespace Pretrain.Ema;
 

@@ -1,5 +1,5 @@
-using Pretrain.Models;
 using Pretrain.Checkpoints;
+using Pretrain.Models;
 using static TorchSharp.torch;
 
 namespace Pretrain.Eval;

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using Pretrain.Config;
 using Pretrain.Data;
 using Pretrain.Models;

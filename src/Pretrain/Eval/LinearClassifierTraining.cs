@@ -1,11 +1,11 @@
 using System.Text.Json.Nodes;
+using Pretrain.Checkpoints;
 using Pretrain.Common;
 using Pretrain.Data;
-using Pretrain.Checkpoints;
 using Pretrain.Models;
 using Pretrain.Optim;
-using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp;
 using ParamGroup = Pretrain.Optim.ParamGroup;
 using static TorchSharp.torch;
 

@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 using Pretrain.Augment;
+using Pretrain.Checkpoints;
 using Pretrain.Config;
 using Pretrain.Data;
 using Pretrain.Models;
-using Pretrain.Checkpoints;
 using Serilog;
 using static TorchSharp.torch;
 

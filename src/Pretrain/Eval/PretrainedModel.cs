@@ -1,11 +1,11 @@
 using System.Text.Json.Nodes;
+using Pretrain.Checkpoints;
 using Pretrain.Config;
 using Pretrain.Methods;
 using Pretrain.Models;
-using Pretrain.Training;
-using Pretrain.Checkpoints;
-using static TorchSharp.torch;
 using Pretrain.Schedules;
+using Pretrain.Training;
+using static TorchSharp.torch;
 
 namespace Pretrain.Eval;
 

@@ -1,7 +1,6 @@
+using Pretrain.Config;
 using Pretrain.Models;
 using static TorchSharp.torch;
-
-using Pretrain.Config;
 
 namespace Pretrain.Eval;
 

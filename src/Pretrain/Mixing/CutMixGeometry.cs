@@ -1,5 +1,5 @@
-using Pretrain.Data;
 using Pretrain.Common;
+using Pretrain.Data;
 
 namespace Pretrain.Mixing;
 

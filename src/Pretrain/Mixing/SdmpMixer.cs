@@ -1,7 +1,7 @@
+using Pretrain.Common;
 using Pretrain.Config;
 using Pretrain.Data;
 using static TorchSharp.torch;
-using Pretrain.Common;
 
 namespace Pretrain.Mixing;
 

@@ -1,5 +1,5 @@
-using Mono.Cecil;
 using Mono.Cecil.Cil;
+using Mono.Cecil;
 
 namespace Pretrain.Tests.Architecture;
 

@@ -1,10 +1,10 @@
 using System.Runtime.InteropServices;
 using Pretrain.Augment;
+using Pretrain.Common;
 using Pretrain.Config;
 using Pretrain.Data;
 using Xunit;
 using static TorchSharp.torch;
-using Pretrain.Common;
 
 namespace Pretrain.Tests.Augment;
 

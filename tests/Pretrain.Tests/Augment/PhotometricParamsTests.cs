@@ -1,8 +1,8 @@
 using Pretrain.Augment;
+using Pretrain.Common;
 using Pretrain.Config;
 using Pretrain.Data;
 using Xunit;
-using Pretrain.Common;
 
 namespace Pretrain.Tests.Augment;
 

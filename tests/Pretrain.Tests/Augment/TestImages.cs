@@ -1,6 +1,6 @@
+using Pretrain.Common;
 using Pretrain.Data;
 using static TorchSharp.torch;
-using Pretrain.Common;
 
 namespace Pretrain.Tests.Augment;
 

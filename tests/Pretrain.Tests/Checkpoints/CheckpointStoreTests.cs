@@ -1,9 +1,9 @@
 using Pretrain.Checkpoints;
+using Pretrain.Models;
 using TorchSharp;
 using Xunit;
-using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
-using Pretrain.Models;
+using static TorchSharp.torch;
 
 namespace Pretrain.Tests.Checkpoints;
 

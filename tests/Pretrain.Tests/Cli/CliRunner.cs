@@ -1,6 +1,6 @@
 using Pretrain.Cli;
-using Pretrain.Training;
 using Pretrain.Composition;
+using Pretrain.Training;
 
 namespace Pretrain.Tests.Cli;
 

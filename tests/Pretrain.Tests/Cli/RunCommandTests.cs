@@ -1,10 +1,10 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Pretrain.Composition;
 using Pretrain.Config;
 using Pretrain.Tests.Config;
 using Pretrain.Training;
 using Xunit;
-using Pretrain.Composition;
 
 namespace Pretrain.Tests.Cli;
 

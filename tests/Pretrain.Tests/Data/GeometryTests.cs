@@ -1,9 +1,8 @@
+using Pretrain.Common;
+using Pretrain.Config;
 using Pretrain.Data;
 using SkiaSharp;
 using Xunit;
-using Pretrain.Common;
-
-using Pretrain.Config;
 
 namespace Pretrain.Tests.Data;
 

@@ -1,9 +1,8 @@
 using System.Diagnostics;
-using SkiaSharp;
 using Pretrain.Common;
-using Pretrain.Data;
-
 using Pretrain.Config;
+using Pretrain.Data;
+using SkiaSharp;
 
 namespace Pretrain.Tests.Data;
 

@@ -1,7 +1,7 @@
+using Pretrain.Common;
 using Pretrain.Config;
 using Pretrain.Data;
 using Xunit;
-using Pretrain.Common;
 
 namespace Pretrain.Tests.Data;
 

@@ -1,8 +1,8 @@
 using Pretrain.Ema;
 using TorchSharp;
 using Xunit;
-using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using static TorchSharp.torch;
 
 namespace Pretrain.Tests.Ema;
 

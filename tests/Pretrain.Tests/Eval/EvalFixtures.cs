@@ -1,11 +1,10 @@
+using Pretrain.Composition;
 using Pretrain.Config;
 using Pretrain.Eval;
 using Pretrain.Models;
 using Pretrain.Tests.Training;
 using Pretrain.Training;
 using static TorchSharp.torch;
-
-using Pretrain.Composition;
 
 namespace Pretrain.Tests.Eval;
 

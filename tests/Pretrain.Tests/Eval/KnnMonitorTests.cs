@@ -1,9 +1,8 @@
+using Pretrain.Config;
 using Pretrain.Data;
 using Pretrain.Eval;
 using Xunit;
 using static TorchSharp.torch;
-
-using Pretrain.Config;
 
 namespace Pretrain.Tests.Eval;
 

@@ -1,13 +1,11 @@
 using System.Text.Json.Nodes;
+using Pretrain.Config;
+using Pretrain.Data;
 using Pretrain.Eval;
 using Pretrain.Tests.Training;
 using Serilog.Core;
 using Xunit;
 using static TorchSharp.torch;
-
-using Pretrain.Data;
-
-using Pretrain.Config;
 
 namespace Pretrain.Tests.Eval;
 

@@ -1,10 +1,9 @@
+using Pretrain.Composition;
 using Pretrain.Methods;
 using Pretrain.Tests.Training;
 using Pretrain.Training;
 using Xunit;
 using static TorchSharp.torch;
-
-using Pretrain.Composition;
 
 namespace Pretrain.Tests.Methods;
 

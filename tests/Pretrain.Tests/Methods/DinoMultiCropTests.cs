@@ -1,10 +1,9 @@
+using Pretrain.Config;
 using Pretrain.Methods;
 using Pretrain.Models;
 using Pretrain.Tests.Models;
 using Xunit;
 using static TorchSharp.torch;
-
-using Pretrain.Config;
 
 namespace Pretrain.Tests.Methods;
 

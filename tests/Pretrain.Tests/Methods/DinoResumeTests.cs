@@ -1,10 +1,9 @@
+using Pretrain.Checkpoints;
+using Pretrain.Composition;
 using Pretrain.Methods;
 using Pretrain.Tests.Training;
 using Pretrain.Training;
-using Pretrain.Checkpoints;
 using Xunit;
-
-using Pretrain.Composition;
 
 namespace Pretrain.Tests.Methods;
 

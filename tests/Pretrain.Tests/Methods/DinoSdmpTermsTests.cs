@@ -1,12 +1,12 @@
+using Pretrain.Common;
 using Pretrain.Data;
-using Pretrain.Methods;
 using Pretrain.Methods.Losses;
+using Pretrain.Methods;
 using Pretrain.Mixing;
+using Pretrain.Schedules;
 using Pretrain.Training;
 using Xunit;
 using static TorchSharp.torch;
-using Pretrain.Common;
-using Pretrain.Schedules;
 
 namespace Pretrain.Tests.Methods;
 

@@ -1,9 +1,8 @@
+using Pretrain.Config;
 using Pretrain.Methods.Losses;
 using Pretrain.Mixing;
 using Xunit;
 using static TorchSharp.torch;
-
-using Pretrain.Config;
 
 namespace Pretrain.Tests.Methods;
 

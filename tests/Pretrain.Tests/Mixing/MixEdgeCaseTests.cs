@@ -1,8 +1,8 @@
+using Pretrain.Common;
 using Pretrain.Data;
 using Pretrain.Mixing;
 using Xunit;
 using static TorchSharp.torch;
-using Pretrain.Common;
 
 namespace Pretrain.Tests.Mixing;
 

@@ -1,10 +1,9 @@
+using Pretrain.Config;
 using Pretrain.Models;
-using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-
-using Pretrain.Config;
 
 namespace Pretrain.Tests.Models;
 

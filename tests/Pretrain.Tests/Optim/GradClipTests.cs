@@ -1,7 +1,7 @@
 using Pretrain.Optim;
 using TorchSharp;
-using Parameter = TorchSharp.Modules.Parameter;
 using Xunit;
+using Parameter = TorchSharp.Modules.Parameter;
 using static TorchSharp.torch;
 
 namespace Pretrain.Tests.Optim;

@@ -1,8 +1,8 @@
 using Pretrain.Config;
 using Pretrain.Optim;
 using TorchSharp;
-using Parameter = TorchSharp.Modules.Parameter;
 using Xunit;
+using Parameter = TorchSharp.Modules.Parameter;
 using static TorchSharp.torch;
 
 namespace Pretrain.Tests.Optim;

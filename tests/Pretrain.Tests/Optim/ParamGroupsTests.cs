@@ -1,10 +1,9 @@
+using Pretrain.Config;
 using Pretrain.Models;
+using Pretrain.Optim;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using Pretrain.Optim;
-
-using Pretrain.Config;
 
 namespace Pretrain.Tests.Optim;
 

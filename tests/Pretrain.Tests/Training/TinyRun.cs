@@ -1,10 +1,9 @@
+using Pretrain.Composition;
 using Pretrain.Config;
 using Pretrain.Training;
-using Xunit;
-using Serilog;
 using Serilog.Core;
-
-using Pretrain.Composition;
+using Serilog;
+using Xunit;
 
 namespace Pretrain.Tests.Training;
 

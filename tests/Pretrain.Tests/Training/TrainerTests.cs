@@ -1,10 +1,9 @@
+using Pretrain.Composition;
 using Pretrain.Config;
 using Pretrain.Training;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-
-using Pretrain.Composition;
 
 namespace Pretrain.Tests.Training;
 

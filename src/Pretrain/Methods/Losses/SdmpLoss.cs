@@ -1,7 +1,6 @@
+using Pretrain.Config;
 using Pretrain.Mixing;
 using static TorchSharp.torch;
-
-using Pretrain.Config;
 
 namespace Pretrain.Methods.Losses;
 

@@ -1,6 +1,5 @@
-using static TorchSharp.torch;
-
 using Pretrain.Config;
+using static TorchSharp.torch;
 
 namespace Pretrain.Methods.Losses;
 
