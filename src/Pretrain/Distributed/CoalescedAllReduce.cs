@@ -19,8 +19,8 @@ public static class CoalescedAllReduce
         ArgumentNullException.ThrowIfNull(tensors);
         if (tensors.Count == 0) return;
         foreach (var t in tensors) TensorChecks.Float32(t, nameof(tensors));
-        var device = tensors[0].device;
-        if (tensors.Any(t => t.device != device))
+        var first = tensors[0];
+        if (tensors.Any(t => t.device_type != first.device_type || t.device_index != first.device_index))
             throw new ArgumentException($"coalesced tensors must share one device; found {string.Join(", ", tensors.Select(t => t.device.ToString()).Distinct())}", nameof(tensors));
 
         using var scope = torch.NewDisposeScope();

@@ -28,7 +28,7 @@ public sealed class FlatBuffer : IDisposable
         if (templates.Count == 0) throw new ArgumentException("a flat buffer needs at least one tensor", nameof(templates));
         var dtype = templates[0].dtype;
         var device = templates[0].device;
-        if (templates.Any(t => t.dtype != dtype || t.device != device))
+        if (templates.Any(t => t.dtype != dtype || t.device_type != device.type || t.device_index != device.index))
             throw new ArgumentException("the tensors of one flat buffer must share dtype and device", nameof(templates));
 
         var offsets = new long[templates.Count];

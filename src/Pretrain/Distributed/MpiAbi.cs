@@ -54,7 +54,7 @@ internal abstract unsafe class MpiAbi
     /// <summary>MPI_Init_thread(NULL, NULL, required, &provided): MPI allows null argc/argv, and .NET has no C argv to give.</summary>
     public int InitThread(int required) { int provided; Check(initThread(null, 0, required, &provided), "MPI_Init_thread"); return provided; }
 
-    public void Finalize() => Check(finalize(), "MPI_Finalize");
+    public void FinalizeMpi() => Check(finalize(), "MPI_Finalize");
 
     /// <summary>MPI_Get_library_version's text. MPICH's buffer limit is 8192, Open MPI's 256.</summary>
     public string LibraryVersion()

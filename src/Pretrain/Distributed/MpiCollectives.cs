@@ -57,7 +57,7 @@ public sealed unsafe class MpiCollectives : ICollectives
                 ours = true;
                 if (provided < MpiAbi.ThreadSerialized)
                 {
-                    abi.Finalize();
+                    abi.FinalizeMpi();
                     finalizedByUs = true;
                     throw new InvalidOperationException($"{abi.Path} provides thread level {provided}; MPI_THREAD_SERIALIZED (2) is needed");
                 }
@@ -70,7 +70,7 @@ public sealed unsafe class MpiCollectives : ICollectives
             }
             catch when (ours)
             {
-                abi.Finalize();
+                abi.FinalizeMpi();
                 finalizedByUs = true;
                 throw;
             }
@@ -202,7 +202,7 @@ public sealed unsafe class MpiCollectives : ICollectives
             opened = false;
             if (initializedByUs && !abi.IsFinalized())
             {
-                abi.Finalize();
+                abi.FinalizeMpi();
                 finalizedByUs = true;
             }
         }
