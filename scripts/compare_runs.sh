@@ -6,7 +6,7 @@ a=${1:?usage: scripts/compare_runs.sh OUT_A OUT_B}; b=${2:?}
 here=$(dirname "$0"); rc=0
 strip() { python3 -c 'import json,sys
 for l in open(sys.argv[1]):
-    r=json.loads(l); [r.pop(k,None) for k in ("time","elapsed_s","img_per_s","data_wait","data_wait_pct","eta_s","step_ms")]; print(json.dumps(r,sort_keys=True))' "$1"; }
+    r=json.loads(l); [r.pop(k,None) for k in ("images_per_sec","data_wait_pct")]; print(json.dumps(r,sort_keys=True))' "$1"; }
 for name in quickstart dino20 resnet_lars20; do
   echo "== $name"
   python3 "$here/compare_safetensors.py" "$a/$name.safetensors" "$b/$name.safetensors" || rc=1

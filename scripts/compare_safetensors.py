@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Compare two safetensors files tensor by tensor (pure Python, no numpy or torch needed).
 
-    scripts/compare_safetensors.py A.safetensors B.safetensors
+    scripts/compare_safetensors.py A.safetensors B.safetensors [--rel TOL]
 
 Prints one line per differing tensor (name, dtype, shape, number of differing bytes) and a summary;
 exits 0 when every tensor is byte-identical with the same name, dtype and shape, 1 otherwise,
-2 on a file that is not safetensors.
+2 on a file that is not safetensors. With --rel TOL, float32 tensors may differ: it prints
+max|A-B| / max|A| over all of them and exits 0 when that is <= TOL.
 """
+import array
 import json
 import struct
 import sys
@@ -31,11 +33,35 @@ def read(path):
     return tensors
 
 
+def relative(a, b):
+    """max |a-b| / max |a| over the float32 tensors both files hold with the same shape."""
+    diff = scale = 0.0
+    for name in sorted(set(a) & set(b)):
+        (da, sa, ba), (db, sb, bb) = a[name], b[name]
+        if da != "F32" or db != "F32" or sa != sb:
+            continue
+        x, y = array.array("f", ba), array.array("f", bb)
+        diff = max(diff, max((abs(p - q) for p, q in zip(x, y)), default=0.0))
+        scale = max(scale, max((abs(p) for p in x), default=0.0))
+    return diff, scale
+
+
 def main():
-    if len(sys.argv) != 3:
+    args = sys.argv[1:]
+    tol = None
+    if "--rel" in args:
+        i = args.index("--rel")
+        tol = float(args[i + 1])
+        del args[i:i + 2]
+    if len(args) != 2:
         print(__doc__.strip(), file=sys.stderr)
         sys.exit(2)
-    a, b = read(sys.argv[1]), read(sys.argv[2])
+    a, b = read(args[0]), read(args[1])
+    if tol is not None:
+        diff, scale = relative(a, b)
+        rel = diff / scale if scale > 0 else 0.0
+        print(f"max|dw| {diff:.3e} / max|w| {scale:.3e} = {rel:.3e} relative (tolerance {tol:g}): {'OK' if rel <= tol else 'EXCEEDED'}")
+        sys.exit(0 if rel <= tol else 1)
     differ = 0
     for name in sorted(set(a) | set(b)):
         if name not in a or name not in b:

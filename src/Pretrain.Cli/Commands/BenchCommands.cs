@@ -5,6 +5,7 @@ using Pretrain.Common;
 using Pretrain.Composition;
 using Pretrain.Config;
 using Pretrain.Data;
+using Pretrain.Distributed;
 using Pretrain.Training;
 using Serilog;
 using static TorchSharp.torch;
@@ -34,10 +35,14 @@ internal static class BenchCommands
             var cfg = options.Load(parse);
             int n = parse.GetValue(steps), w = parse.GetValue(warmup);
             if (n < 1 || w < 0) throw new UserInputException("--steps must be ≥ 1 and --warmup ≥ 0");
-            var dir = Directory.CreateTempSubdirectory("pretrain-bench-").FullName;
+            // Under mpirun/srun every rank times its steps; rank 0 prints (the all-reduce figure is its share).
+            using var collectives = Collectives.Create();
+            var dp = new DataParallel(collectives);
+            var dir = dp.Rank == 0 ? Directory.CreateTempSubdirectory("pretrain-bench-").FullName : Path.Combine(Path.GetTempPath(), $"pretrain-bench-rank{dp.Rank}-{Environment.ProcessId}");
             try
             {
-                var r = StepBench.Run(cfg, n, w, Serilog.Core.Logger.None, dir);
+                var r = StepBench.Run(cfg, n, w, Serilog.Core.Logger.None, dir, dp: dp);
+                if (dp.Rank != 0) return ExitCodes.Success;
                 if (parse.GetValue(json))
                     session.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
                     {
@@ -50,11 +55,15 @@ internal static class BenchCommands
                         ["steps"] = r.Steps,
                         ["method"] = cfg.Method.Name,
                         ["sdmp"] = cfg.Sdmp.Enabled,
+                        ["world_size"] = r.WorldSize,
+                        ["allreduce_ms_per_step"] = Math.Round(r.MedianAllReduceMs, 2),
+                        ["allreduce_share"] = Math.Round(r.MedianAllReduceMs / r.MedianMsPerStep, 4),
                     }, Json));
                 else
                     session.Out.WriteLine($"{cfg.Method.Name}{(cfg.Sdmp.Enabled ? " + SDMP" : "")}: median {r.MedianMsPerStep:F1} ms/step " +
                                           $"(min {r.StepMs.Min():F1}, max {r.StepMs.Max():F1}) over {r.Steps} steps after {w} warm-up, " +
-                                          $"{r.ImagesPerSec:F1} images/s, CPU {r.MedianCpuMsPerStep:F0} ms/step, batch {r.Batch}, {r.Threads} threads, peak RSS {r.PeakRssMib:F0} MiB");
+                                          $"{r.ImagesPerSec:F1} images/s, CPU {r.MedianCpuMsPerStep:F0} ms/step, batch {r.Batch}, {r.Threads} threads, peak RSS {r.PeakRssMib:F0} MiB" +
+                                          (r.WorldSize > 1 ? $"; {r.WorldSize} ranks, gradient all-reduce {r.MedianAllReduceMs:F1} ms/step ({100 * r.MedianAllReduceMs / r.MedianMsPerStep:F1}% of a step)" : ""));
             }
             finally
             {

@@ -3,6 +3,7 @@ using Pretrain.Cli.Logging;
 using Pretrain.Common;
 using Pretrain.Composition;
 using Pretrain.Config;
+using Pretrain.Distributed;
 using Pretrain.Data;
 using Pretrain.Training;
 
@@ -44,15 +45,51 @@ internal static class RunCommand
         var config = configOptions.Load(parse);
         ResumeTarget.Validate(resume);
 
+
+        // Launched by mpirun/srun: join the world first (a launcher/MPI mismatch is a one-line error here,
+        // and on GPUs each rank's device is chosen before CUDA starts). One process: a world of one.
+        var collectives = Collectives.Create(preferNccl: PrefersNccl(device ?? config.Experiment.Device));
+        var dp = new DataParallel(collectives);
+        try
+        {
+            int code = Execute(session, parse, configPath, config, output, resume, device, dp);
+            // MPI_Finalize only when every rank finished: after a failure a peer may wait in a collective.
+            if (code == ExitCodes.Success || !dp.IsDistributed) collectives.Dispose();
+            return code;
+        }
+        catch when (dp.IsDistributed)
+        {
+            // No MPI_Finalize after a failure: the other ranks may be waiting in a collective, and a rank
+            // that exits without finalising makes the launcher end the whole job at once.
+            throw;
+        }
+        catch
+        {
+            collectives.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>NCCL carries the gradients when the run is on GPUs (the CUDA build of libtorch is present
+    /// and the device is not the CPU); MPI otherwise.</summary>
+    static bool PrefersNccl(string deviceSpec) =>
+        !deviceSpec.Trim().Equals("cpu", StringComparison.OrdinalIgnoreCase) && File.Exists(Path.Combine(AppContext.BaseDirectory, "libtorch_cuda.so"));
+
+    static int Execute(CliSession session, ParseResult parse, string configPath, RunConfig config, string? output, string? resume, string? device, DataParallel dp)
+    {
         // A device this machine cannot give, or data that is missing, empty or smaller than one batch,
         // is an error before any folder exists (a retry must not find a half-made run folder).
-        RunBuilder.Device(config, device);
-        var data = RunBuilder.TrainingData(config);
+        RunBuilder.Device(config, device, dp);
+        var data = RunBuilder.TrainingData(config, dp);
         var runDir = RunFolder.Resolve(config, output);
-        var folderNote = RunFolder.Prepare(runDir, config, resuming: resume is not null);
+        // One writer: rank 0 makes the folder; the others start once it exists.
+        var folderNote = dp.Rank == 0 ? RunFolder.Prepare(runDir, config, resuming: resume is not null) : "";
+        dp.Collectives.Barrier();
         var level = RunLog.ParseLevel(parse.GetValue(session.LogLevel) ?? config.Logging.Level);
 
-        using var log = RunLog.Create(runDir, level, session.Out, session.Err);
+        using var log = dp.Rank == 0
+            ? RunLog.Create(runDir, level, session.Out, session.Err)
+            : RunLog.ConsoleOnly(level > Serilog.Events.LogEventLevel.Warning ? level : Serilog.Events.LogEventLevel.Warning, session.Out, session.Err, $"rank {dp.Rank}");
         using var shutdown = ShutdownSignal.ListenToProcess(signal => log.Logger.Warning(
             "{Signal:l} received: stopping after the current step and saving a checkpoint (send it again to quit at once)", signal.ToString()));
         var previousGlobal = Serilog.Log.Logger;
@@ -61,7 +98,7 @@ internal static class RunCommand
         {
             log.Logger.Information("pretrain {Version:l}: config {ConfigPath:l}, run folder {RunDir:l} ({FolderNote:l})",
                 CliApp.Version, ConfigPaths.Display(configPath), runDir, folderNote);
-            var context = new RunContext(config, Path.GetFullPath(configPath), runDir, resume, device, log.Logger, shutdown, data);
+            var context = new RunContext(config, Path.GetFullPath(configPath), runDir, resume, device, log.Logger, shutdown, data, dp);
             int code = session.Train(context);
             return shutdown.IsRequested ? shutdown.ExitCode : code;
         }

@@ -40,6 +40,19 @@ public sealed class RunLog : IDisposable
         return new RunLog(logger, path);
     }
 
+    /// <summary>A console-only logger whose lines carry a prefix (the ranks other than 0 of a data-parallel
+    /// run: one writer, so no run-folder file).</summary>
+    public static RunLog ConsoleOnly(LogEventLevel level, TextWriter stdout, TextWriter stderr, string prefix)
+    {
+        var logger = new LoggerConfiguration()
+            .MinimumLevel.Is(level)
+            .WriteTo.Logger(console => console
+                .Filter.ByExcluding(Matching.WithProperty(FileOnlyProperty))
+                .WriteTo.Sink(new TextWriterSink(stdout, stderr, prefix)))
+            .CreateLogger();
+        return new RunLog(logger, "");
+    }
+
     public static readonly string[] LevelNames = ["verbose", "debug", "information", "warning", "error"];
 
     public static LogEventLevel ParseLevel(string name) => name switch

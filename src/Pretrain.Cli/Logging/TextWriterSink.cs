@@ -4,10 +4,13 @@ using Serilog.Formatting.Display;
 
 namespace Pretrain.Cli.Logging;
 
-/// <summary>Human log lines: information and below to stdout, warnings and errors to stderr.</summary>
-internal sealed class TextWriterSink(TextWriter stdout, TextWriter stderr) : ILogEventSink
+/// <summary>Human log lines: information and below to stdout, warnings and errors to stderr; an optional
+/// prefix (e.g. "rank 1") after the level.</summary>
+internal sealed class TextWriterSink(TextWriter stdout, TextWriter stderr, string? prefix = null) : ILogEventSink
 {
-    readonly MessageTemplateTextFormatter formatter = new("{Timestamp:HH:mm:ss} [{Level:u3}] {Message:lj}{NewLine}");
+    readonly MessageTemplateTextFormatter formatter = new(prefix is null
+        ? "{Timestamp:HH:mm:ss} [{Level:u3}] {Message:lj}{NewLine}"
+        : "{Timestamp:HH:mm:ss} [{Level:u3}] [" + prefix + "] {Message:lj}{NewLine}");
     readonly object gate = new();
 
     public void Emit(LogEvent logEvent)

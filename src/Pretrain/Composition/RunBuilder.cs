@@ -3,6 +3,7 @@ using Pretrain.Checkpoints;
 using Pretrain.Common;
 using Pretrain.Config;
 using Pretrain.Data;
+using Pretrain.Distributed;
 using Pretrain.Methods;
 using Pretrain.Optim;
 using Pretrain.Schedules;
@@ -20,11 +21,14 @@ namespace Pretrain.Composition;
 public static class RunBuilder
 {
     /// <summary>The training device (an error before any folder exists when it cannot be had), with the
-    /// torch thread count set for it.</summary>
-    public static Device Device(RunConfig cfg, string? deviceOverride = null)
+    /// torch thread count set for it: experiment.threads, else the free cores, shared by the ranks on
+    /// this machine when data-parallel.</summary>
+    public static Device Device(RunConfig cfg, string? deviceOverride = null, DataParallel? dp = null)
     {
         var device = DeviceSelector.Resolve(deviceOverride ?? cfg.Experiment.Device);
-        set_num_threads(DeviceSelector.Threads(cfg.Experiment, cfg.Data));
+        set_num_threads(dp is { IsDistributed: true } && cfg.Experiment.Threads == 0
+            ? TorchThreads.PerRank(Environment.ProcessorCount, dp.Collectives.LocalWorldSize, cfg.Data.Workers)
+            : DeviceSelector.Threads(cfg.Experiment, cfg.Data));
         return device;
     }
 
@@ -34,8 +38,11 @@ public static class RunBuilder
     /// <summary>Data for training: the splits, and at least one full batch, so a run that cannot take a
     /// step fails before its folder is made; and the checks of the labelled data the monitors and the
     /// final probe need.</summary>
-    public static DataSplits TrainingData(RunConfig cfg)
+    public static DataSplits TrainingData(RunConfig cfg, DataParallel? dp = null)
     {
+        int world = dp?.World ?? 1;
+        if (cfg.Training.BatchSize % world != 0)
+            throw new UserInputException($"training.batch_size: {cfg.Training.BatchSize} does not divide among {world} ranks (it is the global batch; each rank takes batch/world)");
         var splits = Data(cfg);
         TrainLoader.RequireOneBatch(splits.Train, cfg.Training.BatchSize);
         if (cfg.Eval.KnnEveryEpochs > 0 && !splits.Labelled)
@@ -44,9 +51,12 @@ public static class RunBuilder
     }
 
     /// <summary>The training loader of the config on this device; <paramref name="stage"/> overrides augment.stage.</summary>
-    public static TrainLoader Loader(RunConfig cfg, IDataSplit train, Device device, ILogger log, AugmentStage? stage = null)
+    /// <param name="dp">Data-parallel: this rank's rows of every global batch.</param>
+    public static TrainLoader Loader(RunConfig cfg, IDataSplit train, Device device, ILogger log, AugmentStage? stage = null, DataParallel? dp = null)
     {
-        var loader = new TrainLoader(train, PhotometricStage.LoaderOptions(cfg, device, stage), m => log.Warning("{Data}", m));
+        var options = PhotometricStage.LoaderOptions(cfg, device, stage);
+        if (dp is { IsDistributed: true }) options = options with { Rank = dp.Rank, WorldSize = dp.World };
+        var loader = new TrainLoader(train, options, m => log.Warning("{Data}", m));
         loader.EpochCompleted += (epoch, replaced) =>
         {
             if (replaced > 0) log.Warning("epoch {Epoch}: {Replaced} unreadable samples replaced (data.on_error: skip)", epoch, replaced);
@@ -58,27 +68,31 @@ public static class RunBuilder
     /// already (`run` does, before making the folder). <paramref name="stage"/> overrides augment.stage and
     /// <paramref name="tensorboard"/> logging.tensorboard (bench step).</summary>
     public static TrainerParts Parts(RunConfig cfg, string runDir, ILogger log, Device device, DataSplits? data = null,
-        AugmentStage? stage = null, bool? tensorboard = null)
+        AugmentStage? stage = null, bool? tensorboard = null, DataParallel? dp = null)
     {
-        var splits = data ?? TrainingData(cfg);
-        var loader = Loader(cfg, splits.Train, device, log, stage);
+        dp ??= DataParallel.Single;
+        var splits = data ?? TrainingData(cfg, dp);
+        var loader = Loader(cfg, splits.Train, device, log, stage, dp);
         var augmenter = new BatchAugmenter(cfg.Augment);
         var plan = TrainingPlan.From(cfg.Training, loader.BatchesPerEpoch);
         log.Information("Data: {Train}; photometric ops in the {Stage}", splits.Train.Description,
             PhotometricStage.InLoader(stage ?? cfg.Augment.StageKind, device) ? "loader workers" : "device");
 
         manual_seed(cfg.Experiment.Seed);
-        var method = MethodFactory.Create(cfg, plan, device);
+        var method = MethodFactory.Create(cfg, plan, device, dp);
         var groups = ParamGroups.Standard(method.Online);
         var optimizer = OptimizerFactory.Create(cfg.Optimizer, groups);
         // DINO warms the lr up with linspace(0, peak, W) (peak at iteration W-1); MoCo v3 reaches it at W.
         var schedule = new LearningRateSchedule(cfg.Optimizer, plan, cfg.Training.BatchSize, linspaceWarmup: cfg.Method.Kind == MethodKind.Dino);
         var store = new CheckpointStore(Path.Combine(runDir, "checkpoints"), cfg.Training.KeepLast);
-        var metrics = new MetricsWriter(runDir, tensorboard ?? cfg.Logging.Tensorboard);
+        var metrics = dp.Rank == 0 ? new MetricsWriter(runDir, tensorboard ?? cfg.Logging.Tensorboard) : MetricsWriter.None();
         IEpochMonitor[] monitors = cfg.Eval.KnnEveryEpochs > 0 ? [new KnnEpochMonitor(cfg, splits, device)] : [];
         log.Information("{Method} on {Device}: {Steps} steps/epoch × {Epochs} epochs, batch {Batch}, peak lr {Lr:g4}, {Threads} torch threads",
             method.Name, device, plan.StepsPerEpoch, plan.Epochs, cfg.Training.BatchSize, schedule.PeakLr, get_num_threads());
-        return new TrainerParts(cfg, device, loader, augmenter, method, groups, optimizer, schedule, plan, store, metrics, monitors);
+        if (dp.IsDistributed)
+            log.Information("Data-parallel over {World} ranks ({Transport}): {Local} samples per rank and step, SDMP partners {Partners}",
+                dp.World, dp.Collectives.Name, cfg.Training.BatchSize / dp.World, cfg.Sdmp.Partners);
+        return new TrainerParts(cfg, device, loader, augmenter, method, groups, optimizer, schedule, plan, store, metrics, monitors, dp);
     }
 
     /// <summary>A trainer for the config: device, data and every part built here.</summary>

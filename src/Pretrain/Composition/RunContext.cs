@@ -8,7 +8,8 @@ namespace Pretrain.Composition;
 /// run folder (already created, holding config.yaml and log.jsonl), what to resume from
 /// (null, "auto" or a path), a device that overrides experiment.device (null = use the config),
 /// the run's logger and the Ctrl-C / SIGTERM signal to poll between steps, and the data splits when
-/// the command already opened them (so a missing or empty dataset fails before the run folder exists).
+/// the command already opened them (so a missing or empty dataset fails before the run folder exists),
+/// and the data-parallel world the process belongs to (null: one process).
 /// </summary>
 public sealed record RunContext(
     RunConfig Config,
@@ -18,4 +19,5 @@ public sealed record RunContext(
     string? DeviceOverride,
     Serilog.ILogger Log,
     ShutdownSignal Shutdown,
-    Pretrain.Data.DataSplits? Data = null);
+    Pretrain.Data.DataSplits? Data = null,
+    Pretrain.Distributed.DataParallel? Dp = null);

@@ -1,4 +1,5 @@
 using Pretrain.Config;
+using Pretrain.Distributed;
 using Pretrain.Eval;
 using Pretrain.Training;
 
@@ -11,12 +12,14 @@ public static class TrainingRun
     public static int Execute(RunContext ctx)
     {
         var log = ctx.Log;
-        var device = RunBuilder.Device(ctx.Config, ctx.DeviceOverride);
-        var data = ctx.Data ?? RunBuilder.TrainingData(ctx.Config);
-        using var trainer = new Trainer(RunBuilder.Parts(ctx.Config, ctx.RunDir, log, device, data), log, ctx.Shutdown.Token);
+        var dp = ctx.Dp ?? DataParallel.Single;
+        var device = RunBuilder.Device(ctx.Config, ctx.DeviceOverride, dp);
+        var data = ctx.Data ?? RunBuilder.TrainingData(ctx.Config, dp);
+        using var trainer = new Trainer(RunBuilder.Parts(ctx.Config, ctx.RunDir, log, device, data, dp: dp), log, ctx.Shutdown.Token);
         if (ctx.Resume is { } resume)
         {
-            var path = ResumeTarget.Resolve(resume, ctx.RunDir, ctx.Config, log);
+            // Rank 0 picks the checkpoint (resolving may clear stale temp files); every rank loads it.
+            var path = dp.BroadcastString(dp.Rank == 0 ? ResumeTarget.Resolve(resume, ctx.RunDir, ctx.Config, log) : null);
             if (path is null) log.Information("--resume auto: no checkpoint in {Dir}; starting from scratch", ctx.RunDir);
             else trainer.Resume(path);
         }
@@ -36,7 +39,7 @@ public static class TrainingRun
         trainer.SaveCheckpoint(epochFile: false);
         log.Information("Training finished at step {Step}; checkpoint {Dir}", trainer.Step, Path.Combine(ctx.RunDir, "checkpoints", "latest.ckpt"));
 
-        if (ctx.Config.Training.FinalProbe)
+        if (ctx.Config.Training.FinalProbe && dp.Rank == 0)
         {
             var report = FinalProbe.Run(trainer.Method.ProbeBackbone(), ctx.Config, data, trainer.Device, ctx.RunDir, log);
             var line = $"Final probe (linear top-1 on val): pretrained {report.ProbeTop1:F2}%  vs random init {report.RandomInitTop1:F2}%   " +

@@ -56,6 +56,12 @@ public enum MixOp
 /// </summary>
 public enum SdmpTarget { SoftCe, ProbMix }
 
+/// <summary>
+/// sdmp.partners, data-parallel only: partners over the global batch (the official code all-gathers the
+/// images; equal to one process) or within each rank's rows (no image traffic; a different result).
+/// </summary>
+public enum SdmpPartners { Global, Local }
+
 /// <summary>eval.linear.protocol</summary>
 public enum LinearProtocolKind { Auto, Mocov3, Dino }
 

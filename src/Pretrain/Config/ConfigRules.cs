@@ -169,6 +169,7 @@ internal sealed partial class ConfigRules(ConfigTree tree)
         Positive(s.Alpha, "sdmp.alpha");
         OrderedPair(s.LambdaRange, "sdmp.lambda_range", 0, 1, lowExclusive: false);
         OneOf<SdmpTarget>(s.Target, "sdmp.target");
+        OneOf<SdmpPartners>(s.Partners, "sdmp.partners");
         AtLeastReal(s.WeightSource, 0, "sdmp.weight_source");
         AtLeastReal(s.WeightMix, 0, "sdmp.weight_mix");
     }

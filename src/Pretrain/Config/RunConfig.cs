@@ -209,6 +209,9 @@ public sealed class SdmpConfig
     public double WeightMix { get; set; } = 0.5;
     /// <summary>Swap the two views' roles with probability 0.5 per step.</summary>
     public bool ViewSwap { get; set; } = true;
+    /// <summary>Data-parallel runs: global (partners over the global batch, as one process) | local (within each rank).</summary>
+    public string Partners { get; set; } = "global";
+    [YamlIgnore] public SdmpPartners PartnersKind => Choice<SdmpPartners>.Parse(Partners);
 }
 
 public sealed class OptimizerConfig

@@ -1,4 +1,5 @@
 using Pretrain.Config;
+using Pretrain.Distributed;
 using Pretrain.Ema;
 using Pretrain.Methods.Losses;
 using Pretrain.Models;
@@ -13,6 +14,8 @@ namespace Pretrain.Methods;
 /// teacher = EMA of the student (cosine momentum per iteration), centred and sharpened teacher targets,
 /// multi-crop (views 0 and 1 are the global crops, the rest local). The center is long-lived state,
 /// updated from the clean teacher outputs only, with every term of a step using the center from before it.
+/// Data-parallel: the center is updated from the mean over every rank's teacher outputs and BatchNorm
+/// statistics (ResNet backbones, BN heads) span the ranks, as in the official code.
 /// </summary>
 public sealed class Dino : ISslMethod
 {
@@ -22,9 +25,11 @@ public sealed class Dino : ISslMethod
     private readonly SdmpPart? _sdmp;
     private readonly double[] _momentum;
     private readonly double[] _teacherTemp;
+    private readonly DataParallel _dp;
 
-    public Dino(RunConfig cfg, TrainingPlan plan, Device device)
+    public Dino(RunConfig cfg, TrainingPlan plan, Device device, DataParallel? dp = null)
     {
+        _dp = dp ?? DataParallel.Single;
         _cfg = cfg.Method.Dino;
         int imageSize = cfg.Augment.Views[0].CropSize;
         var student = Build(cfg.Model, imageSize, dropPath: cfg.Model.DropPath);
@@ -32,7 +37,7 @@ public sealed class Dino : ISslMethod
         _pair = new EmaPair<DinoNetwork, DinoNetwork>(student, teacher, device, new EmaRoles("dino", "student", "teacher", ProbeTargetByDefault: true),
             s => s.backbone, t => t.backbone);
         _center = new DinoCenter(_cfg.OutDim, _cfg.CenterMomentum, device);
-        _sdmp = SdmpPart.From(cfg.Sdmp, honoursViewSwap: false);
+        _sdmp = SdmpPart.From(cfg.Sdmp, honoursViewSwap: false, _dp);
         _momentum = CosineSchedule.PerIteration(_cfg.MomentumTeacher, 1.0, plan.Epochs, plan.StepsPerEpoch);
         _teacherTemp = WarmupThenConstant.PerEpoch(_cfg.WarmupTeacherTemp, _cfg.TeacherTemp, _cfg.WarmupTeacherTempEpochs, plan.Epochs);
     }
@@ -85,11 +90,11 @@ public sealed class Dino : ISslMethod
         var center = _center.Value.detach().clone();   // every term uses the center from before this step
         var scalars = new Dictionary<string, double> { ["teacher_temp"] = tTemp, ["momentum"] = TeacherMomentum(ctx.Step) };
 
-        var mix = _sdmp?.Mix(g1, g2, ctx.Key).Mix;
+        var mix = _sdmp?.Mix(g1, g2, ctx.Key);
         Tensor teacherOut, studentOut;
         using (no_grad())
-            teacherOut = Teacher.Forward(mix is null ? [g1, g2] : [g1, g2, mix.Mixed1]);
-        studentOut = Student.Forward(mix is null ? [g1, g2, .. locals] : [g1, g2, mix.Mixed2, .. locals]);
+            teacherOut = Teacher.Forward(mix is null ? [g1, g2] : [g1, g2, mix.Mixed1], _dp);
+        studentOut = Student.Forward(mix is null ? [g1, g2, .. locals] : [g1, g2, mix.Mixed2, .. locals], _dp);
 
         var tClean = teacherOut.narrow(0, 0, 2 * b);
         var sClean = mix is null ? studentOut : cat([studentOut.narrow(0, 0, 2 * b), studentOut.narrow(0, 3 * b, studentOut.shape[0] - 3 * b)]);
@@ -103,7 +108,7 @@ public sealed class Dino : ISslMethod
         else
         {
             var sdmp = _sdmp!.DinoTotal(sClean, tClean, studentMixed2: studentOut.narrow(0, 2 * b, b),
-                teacherMixed1: teacherOut.narrow(0, 2 * b, b), center, mix, _cfg.StudentTemp, tTemp);
+                teacherG1: tClean.narrow(0, 0, b), teacherMixed1: teacherOut.narrow(0, 2 * b, b), center, mix, _cfg.StudentTemp, tTemp);
             (lDino, total) = (sdmp.Dino, sdmp.Total);
             terms["loss_dino"] = lDino;
             terms["loss_source"] = sdmp.Source;
@@ -114,7 +119,7 @@ public sealed class Dino : ISslMethod
             terms[k] = v;
         // A teacher that has collapsed to uniform makes L_dino = ln K: the ratio shows how far from that it is.
         terms["dino_loss_over_ln_k"] = lDino.detach() / Math.Log(_cfg.OutDim);
-        _center.Update(tClean);
+        _center.Update(tClean, _dp);
         return new StepResult(total, terms, scalars);
     }
 

@@ -1,3 +1,4 @@
+using Pretrain.Distributed;
 using Pretrain.Models;
 using static TorchSharp.torch;
 
@@ -23,16 +24,20 @@ public sealed class DinoNetwork : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x) => head.call(backbone.call(x));
 
     /// <summary>Crops in order, each [B, C, H, W]; returns head outputs crop-major ([crops·B, out]).</summary>
-    public Tensor Forward(IReadOnlyList<Tensor> crops)
+    /// <param name="dp">Data-parallel: BatchNorm statistics over every rank's group (one BatchNorm call per
+    /// group, as DINO), drop-path masks drawn for the global batch of each crop.</param>
+    public Tensor Forward(IReadOnlyList<Tensor> crops, DataParallel? dp = null)
     {
         if (crops.Count == 0) throw new ArgumentException("DINO forward needs at least one crop");
         var features = new List<Tensor>();
         foreach (var (start, count) in ResolutionGroups(crops))
         {
             var group = count == 1 ? crops[start] : cat(crops.Skip(start).Take(count).ToArray());
-            features.Add(backbone.call(group));
+            using (BatchLayout.Scope(backbone, normChunks: 1, dp, sampleChunks: count))
+                features.Add(backbone.call(group));
         }
-        return head.call(features.Count == 1 ? features[0] : cat(features));
+        using (BatchLayout.Scope(head, normChunks: 1, dp))
+            return head.call(features.Count == 1 ? features[0] : cat(features));
     }
 
     /// <summary>Runs of consecutive crops with the same height and width, as (first index, count):

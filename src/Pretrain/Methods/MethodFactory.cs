@@ -1,4 +1,5 @@
 using Pretrain.Config;
+using Pretrain.Distributed;
 using Pretrain.Schedules;
 using static TorchSharp.torch;
 
@@ -8,10 +9,10 @@ namespace Pretrain.Methods;
 /// concrete methods: the composition root (training) and the checkpoint reader (evaluation) call it.</summary>
 public static class MethodFactory
 {
-    public static ISslMethod Create(RunConfig cfg, TrainingPlan plan, Device device) => cfg.Method.Kind switch
+    public static ISslMethod Create(RunConfig cfg, TrainingPlan plan, Device device, DataParallel? dp = null) => cfg.Method.Kind switch
     {
-        MethodKind.Mocov3 => new MocoV3(cfg, plan, device),
-        MethodKind.Dino => new Dino(cfg, plan, device),
+        MethodKind.Mocov3 => new MocoV3(cfg, plan, device, dp),
+        MethodKind.Dino => new Dino(cfg, plan, device, dp),
         _ => throw new UserInputException($"method.name: '{cfg.Method.Name}' is not available ({string.Join(", ", Choice<MethodKind>.Names)})"),
     };
 }

@@ -1,4 +1,5 @@
 using Pretrain.Config;
+using Pretrain.Distributed;
 using Pretrain.Ema;
 using Pretrain.Methods.Losses;
 using Pretrain.Models;
@@ -13,6 +14,8 @@ namespace Pretrain.Methods;
 /// predictor; momentum encoder = EMA copy of backbone + projector, updated before the keys are computed.
 /// Views that share an encoder call are concatenated into one forward; the heads' BatchNorms keep
 /// per-view statistics through ChunkedBatchNorm, so the numerics equal separate calls.
+/// Data-parallel: BatchNorm statistics span the ranks (SyncBatchNorm), the keys of every rank are
+/// gathered for the logits (query i of rank r is global row r·n + i), as in the official code.
 /// </summary>
 public sealed class MocoV3 : ISslMethod
 {
@@ -20,16 +23,18 @@ public sealed class MocoV3 : ISslMethod
     private readonly TrainingPlan _plan;
     private readonly EmaPair<MocoQueryEncoder, MocoEncoder> _pair;
     private readonly SdmpPart? _sdmp;
+    private readonly DataParallel _dp;
 
-    public MocoV3(RunConfig cfg, TrainingPlan plan, Device device)
+    public MocoV3(RunConfig cfg, TrainingPlan plan, Device device, DataParallel? dp = null)
     {
+        _dp = dp ?? DataParallel.Single;
         _cfg = cfg.Method.Mocov3;
         _plan = plan;
         var query = new MocoQueryEncoder(BuildEncoder(cfg), MocoMlp.Predictor(_cfg));
         var momentum = BuildEncoder(cfg);
         _pair = new EmaPair<MocoQueryEncoder, MocoEncoder>(query, momentum, device, new EmaRoles("mocov3", "query", "momentum", ProbeTargetByDefault: false),
             q => q.encoder.backbone, k => k.backbone, emaSource: query.encoder);
-        _sdmp = SdmpPart.From(cfg.Sdmp, honoursViewSwap: true);
+        _sdmp = SdmpPart.From(cfg.Sdmp, honoursViewSwap: true, _dp);
     }
 
     private static MocoEncoder BuildEncoder(RunConfig cfg)
@@ -70,16 +75,16 @@ public sealed class MocoV3 : ISslMethod
             var q = QueryForward(cat([x1, x2]), 2).chunk(2);
             _pair.Update(m);
             var k = KeyForward(cat([x1, x2]), 2).chunk(2);
-            var loss = MocoLoss.Symmetric(q[0], q[1], k[0], k[1], tau);
+            var loss = MocoLoss.Symmetric(q[0], q[1], _dp.Gather(k[0]), _dp.Gather(k[1]), tau, _dp.Offset(x1.shape[0]));
             return new StepResult(loss, new Dictionary<string, Tensor> { ["loss_moco"] = loss }, scalars);
         }
 
-        var (v1, v2, mix) = _sdmp.Mix(views[0], views[1], ctx.Key);
-        var qs = QueryForward(cat([v1, mix.Mixed2]), 2).chunk(2);           // q1, q̃2
+        var s = _sdmp.Mix(views[0], views[1], ctx.Key);
+        var qs = QueryForward(cat([s.View1, s.Mixed2]), 2).chunk(2);        // q1, q̃2
         _pair.Update(m);
-        var ks = KeyForward(cat([v1, mix.Mixed1, v2]), 3).chunk(3);         // k1, k̃1, k2
-        var terms = _sdmp.MocoTotal(qs[0], qs[1], ks[0], ks[1], ks[2], mix, tau);
-        SdmpPart.AddScalars(scalars, mix);
+        var ks = KeyForward(cat([s.View1, s.Mixed1, s.View2]), 3).chunk(3); // k1, k̃1, k2
+        var terms = _sdmp.MocoTotal(qs[0], qs[1], _dp.Gather(ks[0]), _dp.Gather(ks[1]), _dp.Gather(ks[2]), s, tau);
+        SdmpPart.AddScalars(scalars, s);
         return new StepResult(terms.Total, new Dictionary<string, Tensor>
         {
             ["loss_moco"] = terms.Moco, ["loss_source"] = terms.Source, ["loss_mix"] = terms.Mix,
@@ -88,7 +93,7 @@ public sealed class MocoV3 : ISslMethod
 
     private Tensor QueryForward(Tensor x, int chunks)
     {
-        using var _ = ChunkedBatchNorm.Scope(_pair.Online, chunks);
+        using var _ = BatchLayout.Scope(_pair.Online, chunks, _dp);
         return _pair.Online.call(x);
     }
 
@@ -98,7 +103,7 @@ public sealed class MocoV3 : ISslMethod
     {
         Tensor keys;
         using (inference_mode())
-        using (ChunkedBatchNorm.Scope(_pair.Target, chunks))
+        using (BatchLayout.Scope(_pair.Target, chunks, _dp))
             keys = _pair.Target.call(x);
         return keys.clone();
     }

@@ -9,17 +9,19 @@ namespace Pretrain.Mixing;
 /// </summary>
 public static class MixWeights
 {
-    public static Tensor Common(Tensor lambda)
-    {
-        var partner = Partner.Rows(lambda);
-        return minimum(lambda, 1 - partner) + minimum(1 - lambda, partner);
-    }
+    public static Tensor Common(Tensor lambda) => Common(lambda, Partner.Rows(lambda));
+
+    /// <summary>c_i from the λ of the rows and the λ of their partners (a rank's rows of a global batch).</summary>
+    public static Tensor Common(Tensor lambda, Tensor partnerLambda) =>
+        minimum(lambda, 1 - partnerLambda) + minimum(1 - lambda, partnerLambda);
 
     public static (Tensor Self, Tensor Flip) Source(Tensor lambda) => (lambda, 1 - lambda);
 
-    public static (Tensor Self, Tensor Flip) Mix(Tensor lambda)
+    public static (Tensor Self, Tensor Flip) Mix(Tensor lambda) => Mix(lambda, Partner.Rows(lambda));
+
+    public static (Tensor Self, Tensor Flip) Mix(Tensor lambda, Tensor partnerLambda)
     {
-        var c = Common(lambda);
+        var c = Common(lambda, partnerLambda);
         return (1 / (1 + c), c / (1 + c));
     }
 }

@@ -1,3 +1,4 @@
+using Pretrain.Distributed;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -18,8 +19,12 @@ public sealed class ChunkedBatchNorm : nn.Module<Tensor, Tensor>
     public double Eps { get; }
     public double Momentum { get; }
 
-    /// <summary>How many equal parts the batch dimension holds; set for a forward by <see cref="Scope"/>.</summary>
+    /// <summary>How many equal parts the batch dimension holds; set for a forward by <see cref="BatchLayout.Scope"/>.</summary>
     public int Chunks { get; set; } = 1;
+
+    /// <summary>When it spans several ranks, the statistics are those of the global batch (SyncBatchNorm,
+    /// as MoCo v3 and DINO convert every BatchNorm); set for a forward by <see cref="BatchLayout.Scope"/>.</summary>
+    public DataParallel? Sync { get; set; }
 
     public ChunkedBatchNorm(long numFeatures, bool affine = true, double eps = 1e-5, double momentum = 0.1)
         : base(nameof(ChunkedBatchNorm))
@@ -57,6 +62,7 @@ public sealed class ChunkedBatchNorm : nn.Module<Tensor, Tensor>
         long batch = x.shape[0];
         if (k < 1 || batch % k != 0)
             throw new ArgumentException($"batch of {batch} cannot be split into {k} equal chunks");
+        if (Sync is { IsDistributed: true } sync) return SyncForward(x, k, sync);
         if (k == 1)
         {
             var y = nn.functional.batch_norm(x, RunningMean, RunningVar, Weight, Bias, true, Momentum, Eps);
@@ -96,26 +102,40 @@ public sealed class ChunkedBatchNorm : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// Sets the chunk count of every <see cref="ChunkedBatchNorm"/> under <paramref name="root"/> until
-    /// the returned handle is disposed, which restores the previous counts.
+    /// Training-mode forward over the global batch of all ranks: per (chunk, channel), the mean and the
+    /// biased variance of every rank's samples (two differentiable all-reduces, so the backward pass
+    /// sums the gradient terms of all ranks as torch's SyncBatchNorm does), the running statistics
+    /// advanced with the global unbiased variance, exactly as one process holding the whole batch would.
     /// </summary>
-    public static IDisposable Scope(nn.Module root, int chunks)
+    private Tensor SyncForward(Tensor x, int k, DataParallel sync)
     {
-        if (chunks < 1) throw new ArgumentOutOfRangeException(nameof(chunks));
-        var layers = root.modules().Prepend(root).OfType<ChunkedBatchNorm>().Distinct().ToList();
-        var previous = layers.Select(l => l.Chunks).ToList();
-        foreach (var l in layers) l.Chunks = chunks;
-        return new ChunkRestorer(layers, previous);
-    }
+        long n = x.shape[0] / k, c = NumFeatures;
+        long[] rest = x.shape.Skip(2).ToArray();
+        long[] split = [k, n, c, .. rest];
+        long[] merged = [n, k * c, .. rest];
+        long[] stat = [1, k * c, .. rest.Select(_ => 1L)];
+        long[] dims = [0, .. Enumerable.Range(2, rest.Length).Select(d => (long)d)];
+        using var scope = NewDisposeScope();
+        var xs = k == 1 ? x : x.reshape(split).transpose(0, 1).reshape(merged);
+        double count = (double)n * rest.Aggregate(1L, (a, b) => a * b) * sync.World;
+        var mean = sync.SumAcrossRanks(xs.sum(dims)).div(count);
+        var centered = xs - mean.view(stat);
+        var variance = sync.SumAcrossRanks(centered.square().sum(dims)).div(count);
+        var ys = centered * (variance + Eps).rsqrt().view(stat);
+        if (Affine) ys = ys * Weight!.repeat(k).view(stat) + Bias!.repeat(k).view(stat);
+        var y = k == 1 ? ys : ys.reshape([n, k, c, .. rest]).transpose(0, 1).reshape(x.shape);
 
-    private sealed class ChunkRestorer(List<ChunkedBatchNorm> layers, List<int> previous) : IDisposable
-    {
-        private bool _done;
-        public void Dispose()
+        using (no_grad())
         {
-            if (_done) return;
-            _done = true;
-            for (int i = 0; i < layers.Count; i++) layers[i].Chunks = previous[i];
+            var chunkMean = mean.detach().to(RunningMean.dtype);
+            var chunkVar = variance.detach().mul(count / Math.Max(count - 1, 1)).to(RunningVar.dtype);
+            var powers = arange(k - 1, -1, -1, dtype: ScalarType.Float64, device: x.device);
+            var coeff = powers.mul(Math.Log(1.0 - Momentum)).exp().mul(Momentum).to(RunningMean.dtype).unsqueeze(1);
+            double decay = Math.Pow(1.0 - Momentum, k);
+            RunningMean.mul_(decay).add_(chunkMean.view(k, c).mul(coeff).sum(0L));
+            RunningVar.mul_(decay).add_(chunkVar.view(k, c).mul(coeff).sum(0L));
+            NumBatchesTracked.add_(k);
         }
+        return y.MoveToOuterDisposeScope();
     }
 }

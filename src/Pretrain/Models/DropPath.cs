@@ -1,3 +1,4 @@
+using Pretrain.Distributed;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,6 +20,13 @@ public sealed class DropPath : nn.Module<Tensor, Tensor>
         Rate = rate;
     }
 
+    /// <summary>How many equal parts (views) the batch holds; set by <see cref="BatchLayout.Scope"/>.</summary>
+    public int Chunks { get; set; } = 1;
+
+    /// <summary>When it spans several ranks, the masks are this rank's rows of the masks one process
+    /// would draw for the global batch; set by <see cref="BatchLayout.Scope"/>.</summary>
+    public DataParallel? Sync { get; set; }
+
     public override Tensor forward(Tensor x)
     {
         if (!training || Rate == 0) return x.alias();
@@ -26,6 +34,17 @@ public sealed class DropPath : nn.Module<Tensor, Tensor>
         var maskShape = new long[x.ndim];
         maskShape[0] = x.shape[0];
         for (int i = 1; i < maskShape.Length; i++) maskShape[i] = 1;
+        if (Sync is { IsDistributed: true } sync)
+        {
+            // Every rank draws the global batch's masks from the same generator state (the trainer seeds
+            // it per step) and keeps its own rows of each chunk: [k·N] -> [k, N] -> rows [r·n, (r+1)·n).
+            long n = x.shape[0] / Chunks, global = n * sync.World;
+            maskShape[0] = Chunks * global;
+            using var all = rand(maskShape, dtype: x.dtype, device: x.device).add_(keep).floor_();
+            maskShape[0] = x.shape[0];
+            using var local = all.view(Chunks, global, -1).narrow(1, sync.Offset(n), n).reshape(maskShape);
+            return x.div(keep).mul(local);
+        }
         using var mask = rand(maskShape, dtype: x.dtype, device: x.device).add_(keep).floor_();
         return x.div(keep).mul(mask);
     }

@@ -13,8 +13,13 @@ namespace Pretrain.Training;
 public sealed class MetricsWriter : IDisposable
 {
     readonly object gate = new();
-    readonly StreamWriter jsonl;
+    readonly StreamWriter? jsonl;
     readonly SummaryWriter? tensorboard;
+
+    private MetricsWriter() => JsonlPath = "";
+
+    /// <summary>A writer that writes nothing: the ranks other than 0 of a data-parallel run (one writer).</summary>
+    public static MetricsWriter None() => new();
 
     public MetricsWriter(string runDir, bool tensorboard)
     {
@@ -38,6 +43,7 @@ public sealed class MetricsWriter : IDisposable
     {
         if (scalars.ContainsKey("step") || scalars.ContainsKey("epoch"))
             throw new ArgumentException("metric names 'step' and 'epoch' are reserved", nameof(scalars));
+        if (jsonl is null) return;
 
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -69,6 +75,6 @@ public sealed class MetricsWriter : IDisposable
 
     public void Dispose()
     {
-        lock (gate) jsonl.Dispose();
+        lock (gate) jsonl?.Dispose();
     }
 }

@@ -21,11 +21,15 @@ public sealed class ShutdownSignal : IDisposable
     /// <summary>A signal that only <see cref="Request"/> triggers (tests, embedding).</summary>
     public ShutdownSignal(Action<PosixSignal>? onRequested = null) => this.onRequested = onRequested;
 
-    /// <summary>Listens for SIGINT and SIGTERM sent to this process.</summary>
+    /// <summary>SIGUSR1 (Linux number 10), which SLURM's --signal=USR1@T sends before a time limit.</summary>
+    public const PosixSignal SIGUSR1 = (PosixSignal)10;
+
+    /// <summary>Listens for SIGINT, SIGTERM and SIGUSR1 (as SIGTERM: checkpoint, exit 143) sent to this process.</summary>
     public static ShutdownSignal ListenToProcess(Action<PosixSignal>? onRequested = null)
     {
         var signal = new ShutdownSignal(onRequested);
-        foreach (var s in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
+        var signals = OperatingSystem.IsLinux() ? new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, SIGUSR1 } : [PosixSignal.SIGINT, PosixSignal.SIGTERM];
+        foreach (var s in signals)
             signal.registrations.Add(PosixSignalRegistration.Create(s, signal.OnSignal));
         return signal;
     }
@@ -37,7 +41,8 @@ public sealed class ShutdownSignal : IDisposable
     /// <summary>The first signal received, or null.</summary>
     public PosixSignal? Signal { get; private set; }
 
-    public int ExitCode => Signal == PosixSignal.SIGTERM ? TerminateExitCode : InterruptExitCode;
+    /// <summary>130 after SIGINT, else 143 (SIGTERM, SIGUSR1, or a stop another data-parallel rank asked for).</summary>
+    public int ExitCode => Signal == PosixSignal.SIGINT ? InterruptExitCode : TerminateExitCode;
 
     /// <summary>Records the signal and cancels <see cref="Token"/>; returns false when a stop was already requested.</summary>
     public bool Request(PosixSignal signal)

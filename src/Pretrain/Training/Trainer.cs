@@ -5,6 +5,7 @@ using Pretrain.Checkpoints;
 using Pretrain.Common;
 using Pretrain.Config;
 using Pretrain.Data;
+using Pretrain.Distributed;
 using Pretrain.Methods;
 using Pretrain.Optim;
 using Pretrain.Schedules;
@@ -29,13 +30,18 @@ public sealed record TrainerParts(
     TrainingPlan Plan,
     CheckpointStore Store,
     MetricsWriter Metrics,
-    IReadOnlyList<IEpochMonitor> Monitors);
+    IReadOnlyList<IEpochMonitor> Monitors,
+    DataParallel? Dp = null);
 
 /// <summary>
 /// The method-agnostic training loop: steps, logging, epoch-end monitors and checkpoints. The method
 /// only turns views into loss terms; the trainer knows it through <see cref="ISslMethod"/> alone.
 /// Every random decision of a step derives from (seed, step), the loader's from (seed, epoch, sample),
 /// so a resumed run continues bit-identically.
+/// Data-parallel (one process per rank, each with batch/world rows of every global batch): the replicas
+/// start from rank 0's state, gradients are averaged across ranks after backward (one coalesced
+/// all-reduce, before clipping), the logged values and the stop decision are agreed by all ranks every
+/// step, and rank 0 alone writes metrics and checkpoints, with a barrier after each checkpoint.
 /// </summary>
 public sealed class Trainer : IDisposable
 {
@@ -53,12 +59,18 @@ public sealed class Trainer : IDisposable
     private readonly MetricsWriter _metrics;
     private readonly IReadOnlyList<IEpochMonitor> _monitors;
     private readonly List<JsonObject> _history = [];
+    private readonly DataParallel _dp;
+    private bool _stopAgreed;
+    private bool _replicasSynced;
 
     public TrainingPlan Plan { get; }
     public TrainLoader Loader => _loader;
     public long Step { get; private set; }
     public ISslMethod Method => _method;
     public Device Device => _device;
+
+    /// <summary>Milliseconds the last step spent in the gradient all-reduce (0 in one process).</summary>
+    public double LastAllReduceMs { get; private set; }
 
     public Trainer(TrainerParts parts, ILogger log, CancellationToken stop)
     {
@@ -76,12 +88,26 @@ public sealed class Trainer : IDisposable
         _store = parts.Store;
         _metrics = parts.Metrics;
         _monitors = parts.Monitors;
+        _dp = parts.Dp ?? DataParallel.Single;
+    }
+
+    /// <summary>Data-parallel: every rank takes rank 0's method and optimizer state (the same seed builds
+    /// the same replicas; this makes it so whatever happened before, e.g. a resume).</summary>
+    public void SyncReplicas()
+    {
+        _replicasSynced = true;
+        if (!_dp.IsDistributed) return;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        foreach (var (_, t) in _method.StateTensors().Concat(_optimizer.StateTensors()).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            _dp.Collectives.Broadcast(t, 0);
     }
 
     /// <summary>Runs until the plan ends or a stop is requested. Returns true when the plan finished.</summary>
     public bool Run()
     {
         var progress = new TrainingProgress();
+        if (!_replicasSynced) SyncReplicas();
         _method.SetTraining(true);
         while (Step < Plan.StopStep)
         {
@@ -100,7 +126,7 @@ public sealed class Trainer : IDisposable
                 bool epochEnd = Step % Plan.StepsPerEpoch == 0;
                 if (epochEnd) OnEpochEnd(epoch);
                 else if (_cfg.Training.CheckpointEverySteps > 0 && Step % _cfg.Training.CheckpointEverySteps == 0) SaveCheckpoint(epochFile: false);
-                if (_stop.IsCancellationRequested)
+                if (_dp.IsDistributed ? _stopAgreed : _stop.IsCancellationRequested)
                 {
                     if (!epochEnd) SaveCheckpoint(epochFile: false);
                     _log.Warning("Stopped at step {Step}; checkpoint written to {Path}. Resume with --resume auto", Step, Path.Combine(_store.Directory, CheckpointStore.LatestName + CheckpointStore.Extension));
@@ -123,7 +149,7 @@ public sealed class Trainer : IDisposable
         var result = _method.Forward(views, ctx);
 
         var names = result.Terms.Keys.ToArray();
-        var values = stack([result.Loss.detach(), .. names.Select(n => result.Terms[n].detach())]).to(float64).cpu().data<double>().ToArray();
+        var values = AgreedValues(stack([result.Loss.detach(), .. names.Select(n => result.Terms[n].detach())]));
         var logged = new Dictionary<string, double> { ["loss"] = values[0] };
         for (int i = 0; i < names.Length; i++) logged[names[i]] = values[i + 1];
         if (!values.All(double.IsFinite))
@@ -133,6 +159,7 @@ public sealed class Trainer : IDisposable
         var wd = _schedule.WeightDecay(Step);
         _optimizer.ZeroGrad();
         result.Loss.backward();
+        AverageGradients();
         if (_cfg.Optimizer.ClipGrad > 0)
         {
             var ps = _groups.SelectMany(g => g.Params);
@@ -148,6 +175,32 @@ public sealed class Trainer : IDisposable
         logged["weight_decay"] = wd;
         foreach (var (k, v) in result.Scalars) logged[k] = v;
         return logged;
+    }
+
+    /// <summary>The step's loss terms on the host. Data-parallel: averaged over the ranks (the global-batch
+    /// mean), with every rank's stop request folded in, so all ranks log, stop on a non-finite value
+    /// and honour a signal at the same step.</summary>
+    private double[] AgreedValues(Tensor local)
+    {
+        if (!_dp.IsDistributed) return local.to(float64).cpu().data<double>().ToArray();
+        var flag = tensor(new[] { _stop.IsCancellationRequested ? 1f : 0f }, device: local.device);
+        var all = cat([local.to(float32).reshape(-1), flag]).contiguous();
+        _dp.Collectives.AllReduce(all, ReduceOp.Sum);
+        var host = all.to(float64).cpu().data<double>().ToArray();
+        _stopAgreed = host[^1] > 0;
+        return host[..^1].Select(v => v / _dp.World).ToArray();
+    }
+
+    /// <summary>Data-parallel: every gradient becomes the mean over the ranks (one coalesced all-reduce),
+    /// which with per-rank mean losses is the gradient of the global-batch loss.</summary>
+    private void AverageGradients()
+    {
+        LastAllReduceMs = 0;
+        if (!_dp.IsDistributed) return;
+        var sw = Stopwatch.StartNew();
+        var grads = _groups.SelectMany(g => g.Params).Select(p => p.grad).Where(g => g is not null).Select(g => g!).ToList();
+        _dp.Collectives.AllReduceCoalesced(grads, ReduceOp.Average);
+        LastAllReduceMs = sw.Elapsed.TotalMilliseconds;
     }
 
     private void Log(Dictionary<string, double> logged, int epoch, TrainingProgress progress)
@@ -170,7 +223,8 @@ public sealed class Trainer : IDisposable
     {
         foreach (var monitor in _monitors)
         {
-            if (monitor.AfterEpoch(epoch, _method) is not { } values) continue;
+            // One writer: rank 0 evaluates; the others wait for it at the checkpoint's barrier.
+            if (_dp.Rank != 0 || monitor.AfterEpoch(epoch, _method) is not { } values) continue;
             _metrics.Write(Step, epoch, values);
             var entry = new JsonObject { ["step"] = Step, ["epoch"] = epoch };
             foreach (var (k, v) in values) entry[k] = v;
@@ -186,6 +240,34 @@ public sealed class Trainer : IDisposable
     /// <summary>Everything needed to continue exactly: method state (weights, EMA weights, buffers,
     /// center), optimizer state, position, torch RNG, the resolved config and the metric history.</summary>
     public void SaveCheckpoint(bool epochFile)
+    {
+        if (_dp.IsDistributed)
+        {
+            CheckReplicas();
+            if (_dp.Rank == 0) Write(epochFile);
+            _dp.Collectives.Barrier();   // no rank runs ahead of (or exits before) the checkpoint
+        }
+        else Write(epochFile);
+    }
+
+    /// <summary>Data-parallel: the ranks' method states must be bit-identical (same start, same averaged
+    /// gradients, same updates); CRC-32C of every state tensor, compared across ranks.</summary>
+    private void CheckReplicas()
+    {
+        using var scope = NewDisposeScope();
+        uint state = Crc32C.Initial;
+        foreach (var (_, t) in _method.StateTensors().OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            state = Crc32C.Update(state, t.detach().cpu().contiguous().bytes);
+        uint crc = Crc32C.Final(state);
+        // Two exact 16-bit halves per rank: the all-gather carries float32.
+        var all = _dp.Gather(tensor(new[] { (float)(crc >> 16), (float)(crc & 0xFFFF) }, device: _device)).cpu().data<float>().ToArray();
+        var crcs = Enumerable.Range(0, _dp.World).Select(r => ((uint)all[2 * r] << 16) | (uint)all[2 * r + 1]).ToArray();
+        if (crcs.Distinct().Count() > 1)
+            throw new InvalidOperationException($"data-parallel replicas diverged at step {Step}: method-state CRC-32C per rank {string.Join(", ", crcs.Select(c => c.ToString("x8")))}");
+        _log.Information("step {Step}: {World} replicas bit-identical (CRC-32C {Crc})", Step, _dp.World, crc.ToString("x8"));
+    }
+
+    private void Write(bool epochFile)
     {
         using var scope = NewDisposeScope();
         var tensors = new Dictionary<string, Tensor>();

@@ -20,14 +20,14 @@ public static class DependencyRules
         ["Data"] = ["Config", "Common"],
         ["Augment"] = ["Config", "Common", "Data"],
         ["Mixing"] = ["Config", "Common"],
-        ["Models"] = ["Config", "Common"],
+        ["Models"] = ["Config", "Common", "Distributed"],
         ["Checkpoints"] = ["Config", "Common"],
         ["Optim"] = ["Config", "Common"],
         ["Schedules"] = ["Config", "Common"],
         ["Ema"] = ["Config", "Common", "Models", "Checkpoints"],
-        ["Methods"] = ["Config", "Common", "Models", "Mixing", "Ema", "Schedules", "Optim", "Checkpoints"],
+        ["Methods"] = ["Config", "Common", "Models", "Mixing", "Ema", "Schedules", "Optim", "Checkpoints", "Distributed"],
         ["Training"] = ["Config", "Common", "Data", "Augment", "Optim", "Schedules", "Checkpoints", "Methods", "Distributed"],
-        ["Eval"] = ["Config", "Common", "Data", "Augment", "Models", "Methods", "Optim", "Schedules", "Checkpoints"],
+        ["Eval"] = ["Config", "Common", "Data", "Augment", "Models", "Methods", "Optim", "Schedules", "Checkpoints", "Distributed"],
         ["Composition"] = ["*"],
     };
 

@@ -37,7 +37,7 @@ public class ChunkedBatchNormTests
             var xa = x.add(step).detach().requires_grad_(true);
             var xb = x.add(step).detach().requires_grad_(true);
             Tensor ya;
-            using (ChunkedBatchNorm.Scope(chunked, chunks)) ya = chunked.forward(xa);
+            using (BatchLayout.Scope(chunked, chunks)) ya = chunked.forward(xa);
             var yb = SeparateCalls(reference, xb, chunks);
             TensorAssert.Close(yb, ya, 1e-5, "output");
 
@@ -99,7 +99,7 @@ public class ChunkedBatchNormTests
         var head = new MocoMlp(3, 4, 8, 4, lastBn: true);
         var norms = head.modules().OfType<ChunkedBatchNorm>().ToList();
         Assert.Equal(3, norms.Count);
-        using (ChunkedBatchNorm.Scope(head, 4))
+        using (BatchLayout.Scope(head, 4))
             Assert.All(norms, n => Assert.Equal(4, n.Chunks));
         Assert.All(norms, n => Assert.Equal(1, n.Chunks));
     }

@@ -91,7 +91,7 @@ public class ResNetTests
         var v1 = randn(4, 3, 16, 16);
         var v2 = randn(4, 3, 16, 16);
         Tensor joint;
-        using (ChunkedBatchNorm.Scope(a, 2)) joint = a.forward(cat([v1, v2], 0));
+        using (BatchLayout.Scope(a, 2)) joint = a.forward(cat([v1, v2], 0));
         var separate = cat([b.forward(v1), b.forward(v2)], 0);
         TensorAssert.Close(separate, joint, 1e-5, "features");
         var bnA = a.modules().OfType<ChunkedBatchNorm>().Last();

@@ -1,3 +1,4 @@
+using Pretrain.Distributed;
 using static TorchSharp.torch;
 
 namespace Pretrain.Methods.Losses;
@@ -25,13 +26,16 @@ public sealed class DinoCenter : IDisposable
 
     public double Momentum { get; }
 
-    public void Update(Tensor teacherOut)
+    /// <param name="dp">Data-parallel: the batch mean is over every rank's rows (DINO's all-reduce).</param>
+    public void Update(Tensor teacherOut, DataParallel? dp = null)
     {
         if (teacherOut.dim() != 2 || teacherOut.shape[1] != Value.shape[1])
             throw new ArgumentException($"teacher output [{string.Join(",", teacherOut.shape)}] does not match center K = {Value.shape[1]}");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var batchCenter = teacherOut.detach().mean([0], keepdim: true).to(Value.dtype, Value.device);
+        var batchCenter = dp is { IsDistributed: true }
+            ? dp.SumAcrossRanks(teacherOut.detach().to(Value.dtype).sum([0], keepdim: true).contiguous()).div(teacherOut.shape[0] * dp.World).to(Value.dtype, Value.device)
+            : teacherOut.detach().mean([0], keepdim: true).to(Value.dtype, Value.device);
         Value.mul_(Momentum).add_(batchCenter, alpha: 1 - Momentum);
     }
 

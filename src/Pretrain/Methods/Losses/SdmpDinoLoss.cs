@@ -13,46 +13,57 @@ namespace Pretrain.Methods.Losses;
 /// </summary>
 public static class SdmpDinoLoss
 {
-    /// <param name="teacherG1">[B, K] teacher outputs of the clean global crop 1.</param>
-    /// <param name="teacherMixed1">[B, K] teacher outputs of g̃1.</param>
-    /// <param name="studentMixed2">[B, K] student outputs of g̃2.</param>
-    /// <param name="lambda">[B] λ of the mixed views.</param>
+    /// <param name="teacherG1">[B, K] teacher outputs of the clean global crop 1 ([N, K] when gathered from every rank).</param>
+    /// <param name="teacherMixed1">[B, K] teacher outputs of g̃1 (likewise).</param>
+    /// <param name="studentMixed2">[B, K] student outputs of g̃2 (this rank's rows).</param>
+    /// <param name="lambda">[B] λ of the mixed views ([N] for the global batch).</param>
+    /// <param name="rows">Where the student rows sit among the teacher rows; null: one process, all of them.</param>
     public static (Tensor Source, Tensor Mix) Compute(Tensor teacherG1, Tensor teacherMixed1, Tensor studentMixed2,
-        Tensor center, Tensor lambda, double studentTemp, double teacherTemp)
+        Tensor center, Tensor lambda, double studentTemp, double teacherTemp, QueryRows? rows = null)
     {
-        Validate(teacherG1, studentMixed2, lambda);
-        Validate(teacherMixed1, studentMixed2, lambda);
-        var lam = lambda.to(studentMixed2.dtype, studentMixed2.device);
+        long b = studentMixed2.shape[0];
+        var at = rows ?? QueryRows.All(b);
+        Validate(teacherG1, studentMixed2, lambda, at);
+        Validate(teacherMixed1, studentMixed2, lambda, at);
+        var (own, partner) = at.Lambdas(lambda.to(studentMixed2.dtype, studentMixed2.device), b);
         var logS = DinoLoss.StudentLogProbabilities(studentMixed2, studentTemp);
-        var source = Term(DinoLoss.TeacherProbabilities(teacherG1, center, teacherTemp), logS, MixWeights.Source(lam));
-        var mix = Term(DinoLoss.TeacherProbabilities(teacherMixed1, center, teacherTemp), logS, MixWeights.Mix(lam));
+        var source = Term(DinoLoss.TeacherProbabilities(teacherG1, center, teacherTemp), logS, MixWeights.Source(own), at);
+        var mix = Term(DinoLoss.TeacherProbabilities(teacherMixed1, center, teacherTemp), logS, MixWeights.Mix(own, partner), at);
         return (source, mix);
     }
 
     /// <summary>
     /// L = L_dino + w_s·L_source + w_m·L_mix from the raw outputs: student rows crop-major over the
     /// clean crops, teacher rows the two clean global crops (the source term uses the first, g1).
+    /// With <paramref name="rows"/>, <paramref name="teacherG1"/> and <paramref name="teacherMixed1"/>
+    /// hold the global batch's rows (every rank's), the rest this rank's.
     /// </summary>
     public static SdmpDinoTerms Total(Tensor studentOut, Tensor teacherOut, Tensor studentMixed2, Tensor teacherMixed1,
-        Tensor center, Tensor lambda, double studentTemp, double teacherTemp, double weightSource, double weightMix)
+        Tensor center, Tensor lambda, double studentTemp, double teacherTemp, double weightSource, double weightMix,
+        QueryRows? rows = null, Tensor? teacherG1 = null)
     {
         long b = studentMixed2.shape[0];
         var dino = DinoLoss.Compute(studentOut, teacherOut, center, studentTemp, teacherTemp);
-        var (source, mix) = Compute(teacherOut.narrow(0, 0, b), teacherMixed1, studentMixed2, center, lambda, studentTemp, teacherTemp);
+        var (source, mix) = Compute(teacherG1 ?? teacherOut.narrow(0, 0, b), teacherMixed1, studentMixed2, center, lambda, studentTemp, teacherTemp, rows);
         return new SdmpDinoTerms(dino + weightSource * source + weightMix * mix, dino, source, mix);
     }
 
-    private static Tensor Term(Tensor teacherProb, Tensor studentLogProb, (Tensor Self, Tensor Flip) w)
+    private static Tensor Term(Tensor teacherProb, Tensor studentLogProb, (Tensor Self, Tensor Flip) w, QueryRows rows)
     {
-        var target = w.Self.unsqueeze(1) * teacherProb + w.Flip.unsqueeze(1) * Partner.Rows(teacherProb);
+        long n = studentLogProb.shape[0];
+        var own = rows.IsAll(n) ? teacherProb : teacherProb.index_select(0, rows.Own(n, teacherProb.device));
+        var partner = rows.IsAll(n) ? Partner.Rows(teacherProb) : teacherProb.index_select(0, rows.Partners(n, teacherProb.device));
+        var target = w.Self.unsqueeze(1) * own + w.Flip.unsqueeze(1) * partner;
         return DinoLoss.CrossEntropy(target, studentLogProb).mean();
     }
 
-    private static void Validate(Tensor teacher, Tensor student, Tensor lambda)
+    private static void Validate(Tensor teacher, Tensor student, Tensor lambda, QueryRows rows)
     {
-        if (teacher.dim() != 2 || student.dim() != 2 || teacher.shape[0] != student.shape[0] || teacher.shape[1] != student.shape[1])
-            throw new ArgumentException($"teacher [{string.Join(",", teacher.shape)}] and student [{string.Join(",", student.shape)}] outputs must both be [B, K]");
-        if (lambda.dim() != 1 || lambda.shape[0] != student.shape[0])
-            throw new ArgumentException($"λ must be [B] with B = {student.shape[0]}");
+        long n = student.shape[0];
+        long teacherRows = rows.IsAll(n) ? n : rows.Rows;
+        if (teacher.dim() != 2 || student.dim() != 2 || teacher.shape[0] != teacherRows || teacher.shape[1] != student.shape[1])
+            throw new ArgumentException($"teacher [{string.Join(",", teacher.shape)}] and student [{string.Join(",", student.shape)}] outputs must be [{teacherRows}, K] and [{n}, K]");
+        if (lambda.dim() != 1 || (lambda.shape[0] != n && lambda.shape[0] != teacherRows))
+            throw new ArgumentException($"λ must be [B] with B = {n}");
     }
 }
