@@ -25,6 +25,12 @@ public static class Collectives
         var launch = LaunchEnvironment.From(env);
         if (!launch.IsLaunched) return new SingleProcessCollectives();
 
+        // Open MPI under srun without PMI does not come up as a world of one: it aborts inside MPI_Init with
+        // its own multi-line message. Say what is wrong before loading it (an MPICH named explicitly may
+        // still reach Slurm's PMI-1 and answer for itself).
+        if (launch.IsSlurmWithoutPmi && env.GetValueOrDefault(MpiLibraryVariable) is null)
+            throw new UserInputException($"Slurm started {launch.WorldSize} tasks ({launch.WorldSizeSource}) without PMI, so each task would train alone: " +
+                                         "launch with `srun --mpi=pmix` (Open MPI) or `srun --mpi=pmi2` (MPICH), or set MpiDefault in slurm.conf");
         var candidates = MpiLibrary.Candidates(launch.PreferredMpi, env.GetValueOrDefault(MpiLibraryVariable));
         var mpi = MpiCollectives.Initialize(candidates, launch.Launcher);
         try
