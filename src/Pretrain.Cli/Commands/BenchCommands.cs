@@ -36,7 +36,7 @@ internal static class BenchCommands
             int n = parse.GetValue(steps), w = parse.GetValue(warmup);
             if (n < 1 || w < 0) throw new UserInputException("--steps must be ≥ 1 and --warmup ≥ 0");
             // Under mpirun/srun every rank times its steps; rank 0 prints (the all-reduce figure is its share).
-            using var collectives = Collectives.Create();
+            using var collectives = Collectives.Create(preferNccl: DeviceOption.PrefersNccl(cfg.Experiment.Device));
             var dp = new DataParallel(collectives);
             var dir = dp.Rank == 0 ? Directory.CreateTempSubdirectory("pretrain-bench-").FullName : Path.Combine(Path.GetTempPath(), $"pretrain-bench-rank{dp.Rank}-{Environment.ProcessId}");
             try

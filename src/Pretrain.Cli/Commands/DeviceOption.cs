@@ -16,4 +16,9 @@ internal static class DeviceOption
         });
         return device;
     }
+
+    /// <summary>NCCL carries the collectives when the run is on GPUs (the CUDA build of libtorch is present
+    /// and the device is not the CPU); MPI otherwise.</summary>
+    public static bool PrefersNccl(string deviceSpec) =>
+        !deviceSpec.Trim().Equals("cpu", StringComparison.OrdinalIgnoreCase) && File.Exists(Path.Combine(AppContext.BaseDirectory, "libtorch_cuda.so"));
 }

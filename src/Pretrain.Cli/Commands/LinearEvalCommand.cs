@@ -38,7 +38,7 @@ internal static class LinearEvalCommand
         var level = RunLog.ParseLevel(parse.GetValue(session.LogLevel) ?? cfg.Logging.Level);
         using var log = RunLog.Create(logDir, level, session.Out, session.Err);
         using var shutdown = ShutdownSignal.ListenToProcess(signal => log.Logger.Warning(
-            "{Signal:l} received: stopping after the current epoch and saving the classifier", signal.ToString()));
+            "{Signal:l} received: stopping after the current epoch and saving the classifier", ShutdownSignal.Name(signal)));
         try
         {
             var device = RunBuilder.Device(cfg, parse.GetValue(options.Device));

@@ -48,7 +48,7 @@ internal static class RunCommand
 
         // Launched by mpirun/srun: join the world first (a launcher/MPI mismatch is a one-line error here,
         // and on GPUs each rank's device is chosen before CUDA starts). One process: a world of one.
-        var collectives = Collectives.Create(preferNccl: PrefersNccl(device ?? config.Experiment.Device));
+        var collectives = Collectives.Create(preferNccl: DeviceOption.PrefersNccl(device ?? config.Experiment.Device));
         var dp = new DataParallel(collectives);
         try
         {
@@ -70,11 +70,6 @@ internal static class RunCommand
         }
     }
 
-    /// <summary>NCCL carries the gradients when the run is on GPUs (the CUDA build of libtorch is present
-    /// and the device is not the CPU); MPI otherwise.</summary>
-    static bool PrefersNccl(string deviceSpec) =>
-        !deviceSpec.Trim().Equals("cpu", StringComparison.OrdinalIgnoreCase) && File.Exists(Path.Combine(AppContext.BaseDirectory, "libtorch_cuda.so"));
-
     static int Execute(CliSession session, ParseResult parse, string configPath, RunConfig config, string? output, string? resume, string? device, DataParallel dp)
     {
         // A device this machine cannot give, or data that is missing, empty or smaller than one batch,
@@ -91,7 +86,7 @@ internal static class RunCommand
             ? RunLog.Create(runDir, level, session.Out, session.Err)
             : RunLog.ConsoleOnly(level > Serilog.Events.LogEventLevel.Warning ? level : Serilog.Events.LogEventLevel.Warning, session.Out, session.Err, $"rank {dp.Rank}");
         using var shutdown = ShutdownSignal.ListenToProcess(signal => log.Logger.Warning(
-            "{Signal:l} received: stopping after the current step and saving a checkpoint (send it again to quit at once)", signal.ToString()));
+            "{Signal:l} received: stopping after the current step and saving a checkpoint (send it again to quit at once)", ShutdownSignal.Name(signal)));
         var previousGlobal = Serilog.Log.Logger;
         Serilog.Log.Logger = log.Logger;
         try

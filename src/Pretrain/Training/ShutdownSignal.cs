@@ -34,6 +34,9 @@ public sealed class ShutdownSignal : IDisposable
         return signal;
     }
 
+    /// <summary>SIGINT, SIGTERM, SIGUSR1 (PosixSignal has no name for the last).</summary>
+    public static string Name(PosixSignal signal) => signal == SIGUSR1 ? "SIGUSR1" : signal.ToString();
+
     public CancellationToken Token => source.Token;
 
     public bool IsRequested => source.IsCancellationRequested;
