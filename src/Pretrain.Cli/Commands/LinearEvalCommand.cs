@@ -34,7 +34,8 @@ internal static class LinearEvalCommand
         var cfg = options.ResolveConfig(parse, model.Config);
         var outDir = Path.GetFullPath(parse.GetValue(options.Output) ?? model.RunDir);
         var logDir = Path.Combine(outDir, LinearEvaluation.FolderName);
-        Directory.CreateDirectory(logDir);
+        // One linear evaluation per OUT/linear_eval/ (a pretraining run may still be writing OUT itself).
+        using var folderLock = Pretrain.Checkpoints.RunFolderLock.Acquire(logDir);
         var level = RunLog.ParseLevel(parse.GetValue(session.LogLevel) ?? cfg.Logging.Level);
         using var log = RunLog.Create(logDir, level, session.Out, session.Err);
         using var shutdown = ShutdownSignal.ListenToProcess(signal => log.Logger.Warning(

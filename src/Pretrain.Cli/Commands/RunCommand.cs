@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pretrain.Cli.Logging;
+using Pretrain.Checkpoints;
 using Pretrain.Common;
 using Pretrain.Composition;
 using Pretrain.Config;
@@ -72,12 +73,17 @@ internal static class RunCommand
 
     static int Execute(CliSession session, ParseResult parse, string configPath, RunConfig config, string? output, string? resume, string? device, DataParallel dp)
     {
+        // One writer: rank 0 locks the run folder (RUN_DIR/.lock) and makes it; the others start once it
+        // exists. The lock is held until this process ends: a second job on the folder (a requeued one
+        // while this one still runs, the same command typed twice) is refused at once, before torch
+        // loads when the folder exists already (as it does whenever another process holds it).
+        var runDir = RunFolder.Resolve(config, output);
+        using var existingFolderLock = dp.Rank == 0 && Directory.Exists(runDir) ? RunFolderLock.Acquire(runDir) : null;
         // A device this machine cannot give, or data that is missing, empty or smaller than one batch,
         // is an error before any folder exists (a retry must not find a half-made run folder).
         RunBuilder.Device(config, device, dp);
         var data = RunBuilder.TrainingData(config, dp);
-        var runDir = RunFolder.Resolve(config, output);
-        // One writer: rank 0 makes the folder; the others start once it exists.
+        using var newFolderLock = dp.Rank == 0 && existingFolderLock is null ? RunFolderLock.Acquire(runDir) : null;
         var folderNote = dp.Rank == 0 ? RunFolder.Prepare(runDir, config, resuming: resume is not null) : "";
         dp.Collectives.Barrier();
         var level = RunLog.ParseLevel(parse.GetValue(session.LogLevel) ?? config.Logging.Level);

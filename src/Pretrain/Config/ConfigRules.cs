@@ -47,6 +47,7 @@ internal sealed partial class ConfigRules(ConfigTree tree)
         AtLeast(d.Workers, 0, "data.workers");
         AtLeast(d.Prefetch, 1, "data.prefetch");
         OneOf<OnErrorPolicy>(d.OnError, "data.on_error");
+        AtLeast(d.MaxImagePixels, 0, "data.max_image_pixels", " (0 = no limit)");
         OneOf<Cifar100Labels>(d.LabelKind, "data.label_kind");
 
         var s = d.Synthetic;

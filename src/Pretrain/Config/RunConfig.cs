@@ -60,6 +60,9 @@ public sealed class DataConfig
     /// <summary>skip | fail</summary>
     public string OnError { get; set; } = "skip";
     [YamlIgnore] public OnErrorPolicy OnErrorPolicy => Choice<OnErrorPolicy>.Parse(OnError);
+    /// <summary>Most pixels (width × height, from the file header, before decoding) an image file may
+    /// have; larger ones are unreadable samples (on_error). 0 = no limit. Default: PIL's MAX_IMAGE_PIXELS.</summary>
+    public long MaxImagePixels { get; set; } = 89_478_485;
     /// <summary>For cifar100: fine | coarse labels.</summary>
     public string LabelKind { get; set; } = "fine";
     [YamlIgnore] public Cifar100Labels Cifar100Labels => Choice<Cifar100Labels>.Parse(LabelKind);

@@ -14,10 +14,12 @@ public sealed record DataSplits(IDataSplit Train, IDataSplit? Val)
 
     /// <summary>Opens data.source with its train/val locations, holds out data.val_fraction of train when
     /// there is no val split, then keeps the deterministic data.fraction / data.limit subset of train.
-    /// Throws <see cref="DataException"/> (one line, naming the path) for missing or empty data.</summary>
+    /// Throws <see cref="DataException"/> (one line, naming the path) for missing or empty data. Image
+    /// files are decoded by <paramref name="decoder"/>, by default Skia with data.max_image_pixels.</summary>
     public static DataSplits Open(DataConfig cfg, long seed, IImageDecoder? decoder = null)
     {
-        decoder ??= new SkiaImageDecoder();
+        if (cfg.MaxImagePixels < 0) throw new DataException($"data.max_image_pixels must be >= 0, got {cfg.MaxImagePixels}");
+        decoder ??= new SkiaImageDecoder(cfg.MaxImagePixels);
         var (train, val) = OpenSource(cfg, decoder);
         if (cfg.ValFraction < 0 || cfg.ValFraction >= 1)
             throw new DataException($"data.val_fraction must be in [0, 1), got {cfg.ValFraction}");

@@ -5,9 +5,18 @@ namespace Pretrain.Data;
 /// <summary>JPEG, PNG, BMP, WebP (and whatever else Skia reads) into RGBX bytes. JPEGs are decoded
 /// DCT-scaled (1/2, 1/4, 1/8) when the request's minimum size allows it, and only the requested region
 /// when one is given: columns outside it skip the inverse DCT and colour conversion, rows above it skip
-/// them too, rows below it are not read at all. Stateless and thread-safe.</summary>
-public sealed class SkiaImageDecoder : IImageDecoder
+/// them too, rows below it are not read at all. The stored size is checked against
+/// <see cref="MaxPixels"/> from the header, before any pixel memory is allocated (a 300 KB PNG may
+/// claim 100,000 × 100,000 pixels). Stateless and thread-safe.</summary>
+public sealed class SkiaImageDecoder(long maxPixels = SkiaImageDecoder.DefaultMaxPixels) : IImageDecoder
 {
+    /// <summary>PIL's Image.MAX_IMAGE_PIXELS (1024 × 1024 × 1024 / 4 / 3): the data.max_image_pixels default.</summary>
+    public const long DefaultMaxPixels = 89_478_485;
+
+    /// <summary>The most pixels (width × height, as stored) an image may have; 0 = no limit. The
+    /// 2 GB array limit still applies to the decoded RGBX buffer either way.</summary>
+    public long MaxPixels { get; } = maxPixels >= 0 ? maxPixels : throw new ArgumentOutOfRangeException(nameof(maxPixels), "must be >= 0");
+
     private static readonly float[] Scales = [0.125f, 0.25f, 0.5f];
 
     /// <summary>Margin around a region, and the alignment of its top-left corner, that make region
@@ -18,16 +27,16 @@ public sealed class SkiaImageDecoder : IImageDecoder
     public (int Width, int Height) ReadSize(ReadOnlySpan<byte> encoded)
     {
         using var data = SKData.CreateCopy(encoded);
-        using var codec = SKCodec.Create(data) ?? throw new InvalidDataException("not a decodable image");
+        using var codec = OpenCodec(data);
         return (codec.Info.Width, codec.Info.Height);
     }
 
     public PixelImage Decode(ReadOnlySpan<byte> encoded, DecodePlanner? planner = null)
     {
         using var data = SKData.CreateCopy(encoded);
-        using var codec = SKCodec.Create(data) ?? throw new InvalidDataException("not a decodable image");
+        using var codec = OpenCodec(data);
         int w = codec.Info.Width, h = codec.Info.Height;
-        if (w <= 0 || h <= 0) throw new InvalidDataException($"image has size {w}x{h}");
+        CheckSize(w, h, MaxPixels);
         if (planner == null) return DecodeWhole(codec, w, h) ?? throw new InvalidDataException("decode failed");
         var request = planner(w, h);
         var (dw, dh) = (w, h);
@@ -46,6 +55,29 @@ public sealed class SkiaImageDecoder : IImageDecoder
         if ((dw, dh) != (w, h) && DecodeWhole(codec, dw, dh) is { } scaled) return scaled;
         return DecodeWhole(codec, w, h) ?? throw new InvalidDataException("decode failed");
     }
+
+    private static SKCodec OpenCodec(SKData data)
+    {
+        SKCodec? codec;
+        try { codec = SKCodec.Create(data); }
+        catch (Exception e) { throw new InvalidDataException($"not a decodable image ({e.Message})", e); }
+        return codec ?? throw new InvalidDataException("not a decodable image");
+    }
+
+    /// <summary>Throws <see cref="InvalidDataException"/> (an unreadable sample) for a header size that
+    /// is empty, over <paramref name="maxPixels"/> (0 = no limit), or whose RGBX buffer would not fit an array.</summary>
+    public static void CheckSize(int w, int h, long maxPixels)
+    {
+        if (w <= 0 || h <= 0) throw new InvalidDataException($"image has size {w}x{h}");
+        long pixels = (long)w * h; // both < 2^31: exact in 64 bits
+        if (maxPixels > 0 && pixels > maxPixels)
+            throw TooLarge(w, h, $"data.max_image_pixels {maxPixels}");
+        if (pixels > Array.MaxLength / 4)
+            throw TooLarge(w, h, $"{Array.MaxLength / 4}, the most one decode buffer holds");
+    }
+
+    private static InvalidDataException TooLarge(int w, int h, string limit) =>
+        new($"image header claims {w}x{h} = {(long)w * h} pixels, over the limit of {limit}");
 
     /// <summary>The stored-size region on the decoded grid, widened by the margin, corner aligned.</summary>
     internal static PixelRegion ScaledRegion(PixelRegion r, int w, int h, int dw, int dh)
@@ -75,7 +107,7 @@ public sealed class SkiaImageDecoder : IImageDecoder
         if (codec.StartScanlineDecode(info, options) != SKCodecResult.Success
             || codec.ScanlineOrder != SKCodecScanlineOrder.TopDown) return null;
         if (r.Y0 > 0 && !codec.SkipScanlines(r.Y0)) return null;
-        var pixels = GC.AllocateUninitializedArray<byte>(r.Width * r.Height * 4); // every byte is written below
+        var pixels = GC.AllocateUninitializedArray<byte>(checked(r.Width * r.Height * 4)); // every byte is written below
         int rows;
         unsafe
         {
@@ -88,7 +120,7 @@ public sealed class SkiaImageDecoder : IImageDecoder
     private static PixelImage? DecodeWhole(SKCodec codec, int w, int h)
     {
         var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var pixels = GC.AllocateUninitializedArray<byte>(w * h * 4);
+        var pixels = GC.AllocateUninitializedArray<byte>(checked(w * h * 4)); // CheckSize bounds it; checked all the same
         SKCodecResult result;
         unsafe
         {
