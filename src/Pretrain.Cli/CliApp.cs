@@ -22,6 +22,8 @@ public static partial class CliApp
         ("", LinearEvalCommand.Create),
         ("", KnnEvalCommand.Create),
         ("", ExportCommand.Create),
+        ("", PlotCommand.Create),
+        ("", CompareCommand.Create),
         ("config", ConfigCommands.Show),
         ("config", ConfigCommands.Validate),
         ("data", DataInspectCommand.Create),

@@ -28,6 +28,7 @@ public static class DependencyRules
         ["Methods"] = ["Config", "Common", "Models", "Mixing", "Ema", "Schedules", "Optim", "Checkpoints", "Distributed"],
         ["Training"] = ["Config", "Common", "Data", "Augment", "Optim", "Schedules", "Checkpoints", "Methods", "Distributed"],
         ["Eval"] = ["Config", "Common", "Data", "Augment", "Models", "Methods", "Optim", "Schedules", "Checkpoints", "Distributed"],
+        ["Reports"] = ["Config", "Common"],
         ["Composition"] = ["*"],
     };
 
