@@ -88,16 +88,7 @@ public sealed class ChunkedBatchNorm : nn.Module<Tensor, Tensor>
         var ys = nn.functional.batch_norm(xs, chunkMean, chunkVar, w, b, true, 1.0, Eps);
         var y2 = ys.reshape([n, k, c, .. rest]).transpose(0, 1).reshape(x.shape);
 
-        using (no_grad())
-        {
-            // k sequential updates r <- (1-m) r + m s_i equal (1-m)^k r + sum_i m (1-m)^(k-1-i) s_i.
-            var powers = arange(k - 1, -1, -1, dtype: ScalarType.Float64, device: x.device);
-            var coeff = powers.mul(Math.Log(1.0 - Momentum)).exp().mul(Momentum).to(RunningMean.dtype).unsqueeze(1);
-            double decay = Math.Pow(1.0 - Momentum, k);
-            RunningMean.mul_(decay).add_(chunkMean.view(k, c).mul(coeff).sum(0L));
-            RunningVar.mul_(decay).add_(chunkVar.view(k, c).mul(coeff).sum(0L));
-            NumBatchesTracked.add_(k);
-        }
+        AdvanceRunningStatistics(chunkMean, chunkVar, k);
         return y2.MoveToOuterDisposeScope();
     }
 
@@ -126,16 +117,22 @@ public sealed class ChunkedBatchNorm : nn.Module<Tensor, Tensor>
         var y = k == 1 ? ys : ys.reshape([n, k, c, .. rest]).transpose(0, 1).reshape(x.shape);
 
         using (no_grad())
-        {
-            var chunkMean = mean.detach().to(RunningMean.dtype);
-            var chunkVar = variance.detach().mul(count / Math.Max(count - 1, 1)).to(RunningVar.dtype);
-            var powers = arange(k - 1, -1, -1, dtype: ScalarType.Float64, device: x.device);
-            var coeff = powers.mul(Math.Log(1.0 - Momentum)).exp().mul(Momentum).to(RunningMean.dtype).unsqueeze(1);
-            double decay = Math.Pow(1.0 - Momentum, k);
-            RunningMean.mul_(decay).add_(chunkMean.view(k, c).mul(coeff).sum(0L));
-            RunningVar.mul_(decay).add_(chunkVar.view(k, c).mul(coeff).sum(0L));
-            NumBatchesTracked.add_(k);
-        }
+            AdvanceRunningStatistics(mean.detach().to(RunningMean.dtype), variance.detach().mul(count / Math.Max(count - 1, 1)).to(RunningVar.dtype), k);
         return y.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The running statistics after k sequential updates with each chunk's batch mean and
+    /// unbiased variance ([k·C] each): r ← (1-m) r + m s_i, i = 0..k-1, which equals
+    /// (1-m)^k r + Σ_i m (1-m)^(k-1-i) s_i.</summary>
+    private void AdvanceRunningStatistics(Tensor chunkMean, Tensor chunkVar, int k)
+    {
+        using var noGrad = no_grad();
+        long c = NumFeatures;
+        var powers = arange(k - 1, -1, -1, dtype: ScalarType.Float64, device: chunkMean.device);
+        var coeff = powers.mul(Math.Log(1.0 - Momentum)).exp().mul(Momentum).to(RunningMean.dtype).unsqueeze(1);
+        double decay = Math.Pow(1.0 - Momentum, k);
+        RunningMean.mul_(decay).add_(chunkMean.view(k, c).mul(coeff).sum(0L));
+        RunningVar.mul_(decay).add_(chunkVar.view(k, c).mul(coeff).sum(0L));
+        NumBatchesTracked.add_(k);
     }
 }
