@@ -8,6 +8,8 @@ public static class ExitCodes
     public const int Failure = 1;
     /// <summary>Bad command line, config or input data; the one-line message says what to fix.</summary>
     public const int UsageError = 2;
+    /// <summary>Training stopped on a non-finite loss, before the optimizer step (checkpoints intact).</summary>
+    public const int NonFiniteLoss = Pretrain.Training.NonFiniteLossException.ExitCode;
     public const int Interrupted = Pretrain.Training.ShutdownSignal.InterruptExitCode;
     public const int Terminated = Pretrain.Training.ShutdownSignal.TerminateExitCode;
 }

@@ -31,9 +31,9 @@ public static class TrainingRun
         }
         catch (NonFiniteLossException e)
         {
-            log.Error("{Message}", e.Message);
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
+            // Once: the console sink prints errors to stderr, log.jsonl keeps the same line.
+            log.Error("{Message:l}", e.Message);
+            return NonFiniteLossException.ExitCode;
         }
         if (!finished) return ctx.Shutdown.ExitCode;
         trainer.SaveCheckpoint(epochFile: false);

@@ -13,7 +13,7 @@ namespace Pretrain.Training;
 public sealed class MetricsWriter : IDisposable
 {
     readonly object gate = new();
-    readonly StreamWriter? jsonl;
+    StreamWriter? jsonl;
     readonly SummaryWriter? tensorboard;
 
     private MetricsWriter() => JsonlPath = "";
@@ -25,7 +25,7 @@ public sealed class MetricsWriter : IDisposable
     {
         Directory.CreateDirectory(runDir);
         JsonlPath = Path.Combine(runDir, "metrics.jsonl");
-        jsonl = new StreamWriter(new FileStream(JsonlPath, FileMode.Append, FileAccess.Write, FileShare.Read));
+        jsonl = Open(JsonlPath);
         if (tensorboard)
         {
             TensorboardDir = Path.Combine(runDir, "tb");
@@ -70,6 +70,41 @@ public sealed class MetricsWriter : IDisposable
                 int tbStep = (int)Math.Min(step, int.MaxValue);
                 foreach (var (name, value) in scalars) tensorboard.add_scalar(name, (float)value, tbStep);
             }
+        }
+    }
+
+    /// <summary>
+    /// Drops the rows of steps after <paramref name="step"/> (a resume from that step's checkpoint: a run
+    /// that crashed after logging later steps would otherwise log them twice). Rewritten through a temp
+    /// file and an atomic rename. TensorBoard event files are append-only: a reader shows the later
+    /// points of a repeated step.
+    /// </summary>
+    public void DropRowsAfter(long step)
+    {
+        if (jsonl is null) return;
+        lock (gate)
+        {
+            jsonl.Dispose();
+            var kept = File.ReadLines(JsonlPath).Where(line => RowStep(line) is not long s || s <= step).ToList();
+            var tmp = JsonlPath + ".tmp";
+            File.WriteAllLines(tmp, kept);
+            File.Move(tmp, JsonlPath, overwrite: true);
+            jsonl = Open(JsonlPath);
+        }
+    }
+
+    private static StreamWriter Open(string path) => new(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read));
+
+    private static long? RowStep(string line)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(line);
+            return doc.RootElement.TryGetProperty("step", out var s) && s.TryGetInt64(out var v) ? v : null;
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

@@ -6,6 +6,9 @@ public sealed class NonFiniteLossException(long step, IReadOnlyDictionary<string
     : Exception($"non-finite loss at step {step}: " + string.Join(", ", terms.Select(kv => $"{kv.Key}={kv.Value:G6}"))
                 + "; weights and checkpoints are left as they were before this step (lower the lr, check the data)")
 {
+    /// <summary>The process exit code of a run stopped by a non-finite loss (documented in README).</summary>
+    public const int ExitCode = 3;
+
     public long Step { get; } = step;
     public IReadOnlyDictionary<string, double> Terms { get; } = terms;
 }

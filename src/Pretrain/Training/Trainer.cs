@@ -307,6 +307,7 @@ public sealed class Trainer : IDisposable
         Step = meta[CheckpointStore.GlobalStepKey]!.GetValue<long>();
         _history.Clear();
         foreach (var h in meta["history"]!.AsArray()) _history.Add(h!.AsObject().DeepClone().AsObject());
+        _metrics.DropRowsAfter(Step);   // rows a crashed run logged after this checkpoint come again
         _log.Information("Resumed from {Path} at step {Step} (epoch {Epoch}, batch {Batch})", path, Step, Step / Plan.StepsPerEpoch, Step % Plan.StepsPerEpoch);
     }
 

@@ -91,6 +91,22 @@ public class TrainerTests
     }
 
     [Fact]
+    public void AResumeDropsTheMetricsRowsLoggedAfterItsCheckpoint()
+    {
+        // A process killed after logging steps 5 and 6 but before a checkpoint past step 4: the resumed
+        // run logs steps 5 and 6 again, so the rows after step 4 must go (each step once).
+        var dir = TinyRun.TempDir();
+        var cfg = TinyRun.Config(sdmp: false);
+        using (TinyRun.Train(cfg, dir, 4)) { }
+        var metrics = Path.Combine(dir, "metrics.jsonl");
+        File.AppendAllLines(metrics, ["{\"step\":5,\"epoch\":0,\"loss\":1.0}", "{\"step\":6,\"epoch\":0,\"loss\":1.0}"]);
+        using (TinyRun.Train(cfg, dir, 8, resume: "auto")) { }
+        var rows = File.ReadLines(metrics).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => (long)i), rows.Select(r => r.GetProperty("step").GetInt64()));
+        Assert.NotEqual(1.0, rows[4].GetProperty("loss").GetDouble());   // step 5 is the resumed run's row
+    }
+
+    [Fact]
     public void StepsDoNotLeakTensors()
     {
         var cfg = TinyRun.Config();
