@@ -71,6 +71,20 @@ internal static class RunCommand
         }
     }
 
+    /// <summary>A run folder that cannot be written (read-only file system, no permission, disk full) is
+    /// the user's to fix: one line naming it, exit 2, before any training.</summary>
+    static T Writable<T>(string runDir, Func<T> prepare)
+    {
+        try
+        {
+            return prepare();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not PathTooLongException)
+        {
+            throw new UserInputException($"{ConfigPaths.Display(runDir)}: cannot write the run folder ({e.Message.TrimEnd('.')})", e);
+        }
+    }
+
     static int Execute(CliSession session, ParseResult parse, string configPath, RunConfig config, string? output, string? resume, string? device, DataParallel dp)
     {
         // One writer: rank 0 locks the run folder (RUN_DIR/.lock) and makes it; the others start once it
@@ -78,13 +92,13 @@ internal static class RunCommand
         // while this one still runs, the same command typed twice) is refused at once, before torch
         // loads when the folder exists already (as it does whenever another process holds it).
         var runDir = RunFolder.Resolve(config, output);
-        using var existingFolderLock = dp.Rank == 0 && Directory.Exists(runDir) ? RunFolderLock.Acquire(runDir) : null;
+        using var existingFolderLock = dp.Rank == 0 && Directory.Exists(runDir) ? Writable(runDir, () => RunFolderLock.Acquire(runDir)) : null;
         // A device this machine cannot give, or data that is missing, empty or smaller than one batch,
         // is an error before any folder exists (a retry must not find a half-made run folder).
         RunBuilder.Device(config, device, dp);
         var data = RunBuilder.TrainingData(config, dp);
-        using var newFolderLock = dp.Rank == 0 && existingFolderLock is null ? RunFolderLock.Acquire(runDir) : null;
-        var folderNote = dp.Rank == 0 ? RunFolder.Prepare(runDir, config, resuming: resume is not null) : "";
+        using var newFolderLock = dp.Rank == 0 && existingFolderLock is null ? Writable(runDir, () => RunFolderLock.Acquire(runDir)) : null;
+        var folderNote = dp.Rank == 0 ? Writable(runDir, () => RunFolder.Prepare(runDir, config, resuming: resume is not null)) : "";
         dp.Collectives.Barrier();
         var level = RunLog.ParseLevel(parse.GetValue(session.LogLevel) ?? config.Logging.Level);
 

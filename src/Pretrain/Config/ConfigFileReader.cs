@@ -58,6 +58,12 @@ internal static partial class ConfigFileReader
         {
             throw new ConfigException($"{display}:{e.Start.Line}:{e.Start.Column}: invalid YAML: {WithoutMarks(e)}");
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner fails this way (no position) on a flow mapping or list left open at
+            // the end of the file, e.g. `key: {a: 1`.
+            throw new ConfigException($"{display}: invalid YAML: a '{{' or '[' is never closed");
+        }
 
         if (stream.Documents.Count > 1)
             throw new ConfigException($"{display}: holds {stream.Documents.Count} YAML documents; a config file holds one");
