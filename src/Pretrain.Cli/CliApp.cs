@@ -24,6 +24,7 @@ public static partial class CliApp
         ("", ExportCommand.Create),
         ("", PlotCommand.Create),
         ("", CompareCommand.Create),
+        ("", DoctorCommand.Create),
         ("config", ConfigCommands.Show),
         ("config", ConfigCommands.Validate),
         ("data", DataInspectCommand.Create),

@@ -29,6 +29,7 @@ public static class DependencyRules
         ["Training"] = ["Config", "Common", "Data", "Augment", "Optim", "Schedules", "Checkpoints", "Methods", "Distributed"],
         ["Eval"] = ["Config", "Common", "Data", "Augment", "Models", "Methods", "Optim", "Schedules", "Checkpoints", "Distributed"],
         ["Reports"] = ["Config", "Common"],
+        ["Diagnostics"] = ["Config", "Common", "Distributed"],
         ["Composition"] = ["*"],
     };
 
