@@ -19,17 +19,19 @@ internal static class KnnEvalCommand
     public static Command Create(CliSession session)
     {
         var options = new EvalOptions();
+        var progress = new ProgressOption();
         var saveFeatures = new Option<string?>("--save-features") { Description = "Also save the extracted train/val features to this file", HelpName = "PATH" };
         var features = new Option<string?>("--features") { Description = "Use features saved by --save-features instead of extracting them", HelpName = "PATH" };
         var command = new Command("knn-eval", "Weighted k-nearest-neighbour classification with frozen features of a pretrained checkpoint");
         options.AddTo(command);
         command.Options.Add(saveFeatures);
         command.Options.Add(features);
-        command.SetAction(parse => EvalOptions.InputErrorsAsUsage(() => Execute(session, parse, options, parse.GetValue(features), parse.GetValue(saveFeatures))));
+        progress.AddTo(command);
+        command.SetAction(parse => EvalOptions.InputErrorsAsUsage(() => Execute(session, parse, options, progress, parse.GetValue(features), parse.GetValue(saveFeatures))));
         return command;
     }
 
-    static int Execute(CliSession session, ParseResult parse, EvalOptions options, string? featuresPath, string? savePath)
+    static int Execute(CliSession session, ParseResult parse, EvalOptions options, ProgressOption progressOption, string? featuresPath, string? savePath)
     {
         var checkpoint = parse.GetValue(options.Checkpoint);
         if (checkpoint is null && featuresPath is null)
@@ -39,6 +41,7 @@ internal static class KnnEvalCommand
         using var model = checkpoint is null ? null : PretrainedModel.Open(checkpoint, CPU, w => session.Err.WriteLine(w));
         var cfg = options.ResolveConfig(parse, model?.Config ?? new RunConfig());
         using var log = EvalOptions.ConsoleLogger(session, parse, cfg);
+        var progress = progressOption.Sink(session, parse, log);
         var outDir = Path.GetFullPath(parse.GetValue(options.Output) ?? model?.RunDir ?? Path.GetDirectoryName(Path.GetFullPath(featuresPath!))!);
         var device = RunBuilder.Device(cfg, parse.GetValue(options.Device));
         var which = parse.GetValue(options.Backbone) ?? "default";
@@ -58,7 +61,7 @@ internal static class KnnEvalCommand
             source = model.CheckpointPath;
             log.Information("pretrain {Version:l} knn-eval: checkpoint {Checkpoint:l} (step {Step}), backbone {Backbone:l}, on {Device}",
                 CliApp.Version, source, model.Step, which, device.ToString());
-            set = KnnEvaluation.ExtractFeatures(backbone, cfg, RunBuilder.Data(cfg), device, cfg.Training.BatchSize);
+            set = KnnEvaluation.ExtractFeatures(backbone, cfg, RunBuilder.Data(cfg), device, cfg.Training.BatchSize, progress);
         }
         using (set)
         {
@@ -67,7 +70,7 @@ internal static class KnnEvalCommand
                 set.Save(savePath);
                 log.Information("knn-eval: saved features to {Path:l}", Path.GetFullPath(savePath));
             }
-            var results = KnnEvaluation.Evaluate(set, cfg);
+            var results = KnnEvaluation.Evaluate(set, cfg, progress);
             foreach (var r in results)
                 log.Information("knn-eval k {K}: top-1 {Top1:F2}, top-5 {Top5:F2}", r.K, r.Top1, r.Top5);
             var path = KnnEvaluation.Write(outDir, KnnEvaluation.Report(results, cfg.Eval.KnnTemperature, set, source, featuresPath is null ? which : "from features"));

@@ -20,15 +20,17 @@ internal static class LinearEvalCommand
     public static Command Create(CliSession session)
     {
         var options = new EvalOptions();
+        var progress = new ProgressOption();
         var resume = new Option<bool>("--resume") { Description = "Continue the linear evaluation checkpointed in OUT/linear_eval/" };
         var command = new Command("linear-eval", "Train a linear classifier on frozen features of a pretrained checkpoint (MoCo v3 or DINO protocol)");
         options.AddTo(command);
         command.Options.Add(resume);
-        command.SetAction(parse => EvalOptions.InputErrorsAsUsage(() => Execute(session, parse, options, parse.GetValue(resume))));
+        progress.AddTo(command);
+        command.SetAction(parse => EvalOptions.InputErrorsAsUsage(() => Execute(session, parse, options, progress, parse.GetValue(resume))));
         return command;
     }
 
-    static int Execute(CliSession session, ParseResult parse, EvalOptions options, bool resume)
+    static int Execute(CliSession session, ParseResult parse, EvalOptions options, ProgressOption progressOption, bool resume)
     {
         using var model = PretrainedModel.Open(options.RequiredCheckpoint(parse, "linear-eval"), CPU, w => session.Err.WriteLine(w));
         var cfg = options.ResolveConfig(parse, model.Config);
@@ -48,7 +50,7 @@ internal static class LinearEvalCommand
             log.Logger.Information("pretrain {Version:l} linear-eval: checkpoint {Checkpoint:l} (step {Step}), backbone {Backbone:l}, on {Device}",
                 CliApp.Version, model.CheckpointPath, model.Step, cfg.Eval.Linear.Backbone, device.ToString());
             var report = LinearEvaluation.Run(backbone, cfg, RunBuilder.Data(cfg), device,
-                new LinearEvaluation.Options(outDir, model.CheckpointPath, resume, log.Logger, shutdown.Token));
+                new LinearEvaluation.Options(outDir, model.CheckpointPath, resume, log.Logger, shutdown.Token, progressOption.Sink(session, parse, log.Logger)));
             log.Logger.Information("linear-eval: best top-1 {Best:F2} (epoch {Epoch}), last top-1 {Last:F2}, top-5 {Top5:F2}; wrote {Path:l}",
                 report.Best.Top1, report.Best.Epoch, report.Last.Top1, report.Last.Top5, Path.Combine(outDir, LinearEvalReport.FileName));
             return report.Completed ? ExitCodes.Success : shutdown.ExitCode;

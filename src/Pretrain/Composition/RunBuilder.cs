@@ -86,7 +86,7 @@ public static class RunBuilder
         var schedule = new LearningRateSchedule(cfg.Optimizer, plan, cfg.Training.BatchSize, linspaceWarmup: cfg.Method.Kind == MethodKind.Dino);
         var store = new CheckpointStore(Path.Combine(runDir, "checkpoints"), cfg.Training.KeepLast);
         var metrics = dp.Rank == 0 ? new MetricsWriter(runDir, tensorboard ?? cfg.Logging.Tensorboard) : MetricsWriter.None();
-        IEpochMonitor[] monitors = cfg.Eval.KnnEveryEpochs > 0 ? [new KnnEpochMonitor(cfg, splits, device)] : [];
+        IEpochMonitor[] monitors = cfg.Eval.KnnEveryEpochs > 0 ? [new KnnEpochMonitor(cfg, splits, device, dp.Rank == 0 ? log : null)] : [];
         log.Information("{Method} on {Device}: {Steps} steps/epoch × {Epochs} epochs, batch {Batch}, peak lr {Lr:g4}, {Threads} torch threads",
             method.Name, device, plan.StepsPerEpoch, plan.Epochs, cfg.Training.BatchSize, schedule.PeakLr, get_num_threads());
         if (dp.IsDistributed)

@@ -1,3 +1,4 @@
+using Pretrain.Common;
 using Pretrain.Config;
 using Pretrain.Distributed;
 using Pretrain.Eval;
@@ -41,11 +42,16 @@ public static class TrainingRun
 
         if (ctx.Config.Training.FinalProbe && dp.Rank == 0)
         {
-            var report = FinalProbe.Run(trainer.Method.ProbeBackbone(), ctx.Config, data, trainer.Device, ctx.RunDir, log);
+            var report = FinalProbe.Run(trainer.Method.ProbeBackbone(), ctx.Config, data, trainer.Device, ctx.RunDir, log, ProgressLines(log));
             var line = $"Final probe (linear top-1 on val): pretrained {report.ProbeTop1:F2}%  vs random init {report.RandomInitTop1:F2}%   " +
                        $"| k-NN@20: {report.KnnTop1:F2}% vs {report.RandomInitKnnTop1:F2}%   -> {Path.Combine(ctx.RunDir, "final_probe.json")}";
             log.Information("{Line}", line);
         }
         return 0;
     }
+
+    /// <summary>Progress of the run's evaluation passes as log lines every PRETRAIN_PROGRESS_SECONDS (30 s);
+    /// a pass quicker than that logs nothing.</summary>
+    internal static IProgressSink ProgressLines(Serilog.ILogger log) =>
+        new LineProgressSink(line => log.Information("{Progress:l}", line), LineProgressSink.IntervalFromEnvironment(), quietShortTasks: true);
 }

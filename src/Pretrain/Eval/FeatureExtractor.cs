@@ -1,4 +1,5 @@
 using Pretrain.Augment;
+using Pretrain.Common;
 using Pretrain.Config;
 using Pretrain.Data;
 using Pretrain.Models;
@@ -20,10 +21,13 @@ public static class FeatureExtractor
     }
 
     /// <param name="features">backbone → feature rows; default the backbone's pooled feature.</param>
+    /// <param name="progress">where images done / rate / ETA go (null: nowhere); only observes.</param>
+    /// <param name="label">the task's name in progress lines, e.g. "features train".</param>
     public static Features Extract(Backbone backbone, IDataSplit split, RunConfig cfg, Device device, int batchSize = 256, int limit = 0,
-        Func<Tensor, Tensor>? features = null)
+        Func<Tensor, Tensor>? features = null, IProgressSink? progress = null, string label = "features")
     {
         if (limit > 0 && limit < split.Count) split = new SubsetSplit(split, Enumerable.Range(0, limit).ToArray(), $"first {limit}");
+        var reporter = new ProgressReporter(progress, label, split.Count);
         features ??= x => backbone.call(x);
         var augmenter = new BatchAugmenter(cfg.Augment);
         var wasTraining = backbone.training;
@@ -39,7 +43,9 @@ public static class FeatureExtractor
                 var x = augmenter.Normalize(augmenter.ToTensor(batch.Pixels, batch.Size, batch.ImageSize, device));
                 xs.Add(scope.MoveToOuter(features(x).to(float32)));
                 ys.AddRange(batch.Labels);
+                reporter.Advance(batch.Size);
             }
+            reporter.Finish();
             var result = new Features(cat(xs), tensor(ys.ToArray(), device: device));
             return result;
         }

@@ -1,3 +1,4 @@
+using Pretrain.Common;
 using static TorchSharp.torch;
 
 namespace Pretrain.Eval;
@@ -10,7 +11,8 @@ namespace Pretrain.Eval;
 /// Ties between classes of equal vote go to the lower class index (stable sort). Top-5 counts a hit when
 /// the true class is among the five best-voted classes and received a vote (DINO counts classes
 /// without votes too when fewer than five classes got any; their order is arbitrary there).
-/// Counts accumulate on the device: one device→host read per call.
+/// Counts accumulate on the device: one device→host read per call. Progress (optional) counts test rows
+/// per chunk as queued; on an asynchronous device it may run ahead of the work a little.
 /// </summary>
 public static class KnnClassifier
 {
@@ -21,7 +23,7 @@ public static class KnnClassifier
     /// <param name="testFeatures">[M, D]</param>
     /// <param name="testLabels">[M] int64</param>
     public static IReadOnlyList<Result> Evaluate(Tensor trainFeatures, Tensor trainLabels, Tensor testFeatures, Tensor testLabels,
-        IReadOnlyList<int> ks, double temperature = 0.07, int numClasses = 0, long maxChunkElements = 64L << 20)
+        IReadOnlyList<int> ks, double temperature = 0.07, int numClasses = 0, long maxChunkElements = 64L << 20, IProgressSink? progress = null)
     {
         if (trainFeatures.ndim != 2 || testFeatures.ndim != 2 || trainFeatures.shape[1] != testFeatures.shape[1])
             throw new ArgumentException($"k-NN features must be [N,D] and [M,D] with equal D (got [{string.Join(",", trainFeatures.shape)}] and [{string.Join(",", testFeatures.shape)}])");
@@ -47,6 +49,7 @@ public static class KnnClassifier
         long chunk = Math.Max(1, maxChunkElements / n);
         int top = Math.Min(5, numClasses);
 
+        var reporter = new ProgressReporter(progress, "knn", m, unit: "queries");
         var top1 = zeros(ks.Count, dtype: int64, device: train.device);
         var top5 = zeros(ks.Count, dtype: int64, device: train.device);
         for (long start = 0; start < m; start += chunk)
@@ -68,9 +71,11 @@ public static class KnnClassifier
                 top1[j].add_(correct.narrow(1, 0, 1).sum());
                 top5[j].add_(correct.narrow(1, 0, top).logical_and(sortedVotes.narrow(1, 0, top).gt(0)).sum());
             }
+            reporter.Advance(len);
         }
         var t1 = top1.cpu().data<long>().ToArray();
         var t5 = top5.cpu().data<long>().ToArray();
+        reporter.Finish();
         return ks.Select((k, j) => new Result(k, 100.0 * t1[j] / m, 100.0 * t5[j] / m)).ToArray();
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.Json;
+using Pretrain.Common;
 using Pretrain.Config;
 using Pretrain.Data;
 using Pretrain.Models;
@@ -16,19 +17,21 @@ public static class KnnEvaluation
 {
     public const string FileName = "knn_eval.json";
 
-    public static FeatureSet ExtractFeatures(Backbone backbone, RunConfig cfg, DataSplits splits, Device device, int batchSize = 256)
+    public static FeatureSet ExtractFeatures(Backbone backbone, RunConfig cfg, DataSplits splits, Device device, int batchSize = 256,
+        IProgressSink? progress = null)
     {
         if (!splits.Labelled)
             throw new UserInputException($"knn-eval needs labelled train and val splits; data.source '{cfg.Data.Source}' has none here (set data.val_fraction, or data.val_path)");
         var fingerprint = BackboneFingerprint.Take(backbone);
-        var train = FeatureExtractor.Extract(backbone, splits.Train, cfg, device, batchSize);
-        var val = FeatureExtractor.Extract(backbone, splits.Val!, cfg, device, batchSize);
+        var train = FeatureExtractor.Extract(backbone, splits.Train, cfg, device, batchSize, progress: progress, label: "features train");
+        var val = FeatureExtractor.Extract(backbone, splits.Val!, cfg, device, batchSize, progress: progress, label: "features val");
         fingerprint.Verify(backbone, "knn-eval");
         return new FeatureSet(train.X, train.Y, val.X, val.Y, Math.Max(splits.Train.Classes.Count, splits.Val!.Classes.Count));
     }
 
-    public static IReadOnlyList<KnnClassifier.Result> Evaluate(FeatureSet features, RunConfig cfg) =>
-        KnnClassifier.Evaluate(features.TrainX, features.TrainY, features.ValX, features.ValY, cfg.Eval.KnnK, cfg.Eval.KnnTemperature, features.NumClasses);
+    public static IReadOnlyList<KnnClassifier.Result> Evaluate(FeatureSet features, RunConfig cfg, IProgressSink? progress = null) =>
+        KnnClassifier.Evaluate(features.TrainX, features.TrainY, features.ValX, features.ValY, cfg.Eval.KnnK, cfg.Eval.KnnTemperature, features.NumClasses,
+            progress: progress);
 
     public static JsonObject Report(IReadOnlyList<KnnClassifier.Result> results, double temperature, FeatureSet features, string source, string backbone)
     {

@@ -1,3 +1,4 @@
+using Pretrain.Common;
 using Pretrain.Config;
 using Pretrain.Data;
 using Pretrain.Models;
@@ -24,13 +25,14 @@ public sealed class KnnMonitor
         _splits = splits;
     }
 
-    public IReadOnlyDictionary<string, double> Run(Backbone backbone, RunConfig cfg, Device device)
+    public IReadOnlyDictionary<string, double> Run(Backbone backbone, RunConfig cfg, Device device, IProgressSink? progress = null)
     {
         var splits = _splits;
         using var scope = NewDisposeScope();
-        using var train = FeatureExtractor.Extract(backbone, splits.Train, cfg, device, cfg.Training.BatchSize, cfg.Eval.ProbeLimit);
-        using var val = FeatureExtractor.Extract(backbone, splits.Val!, cfg, device, cfg.Training.BatchSize);
-        var results = KnnClassifier.Evaluate(train.X, train.Y, val.X, val.Y, cfg.Eval.KnnK, cfg.Eval.KnnTemperature);
+        using var train = FeatureExtractor.Extract(backbone, splits.Train, cfg, device, cfg.Training.BatchSize, cfg.Eval.ProbeLimit,
+            progress: progress, label: "k-NN monitor: features train");
+        using var val = FeatureExtractor.Extract(backbone, splits.Val!, cfg, device, cfg.Training.BatchSize, progress: progress, label: "k-NN monitor: features val");
+        var results = KnnClassifier.Evaluate(train.X, train.Y, val.X, val.Y, cfg.Eval.KnnK, cfg.Eval.KnnTemperature, progress: progress);
         var headline = results.FirstOrDefault(r => r.K == 20) ?? results[0];
         var metrics = new Dictionary<string, double> { ["knn_top1"] = headline.Top1, ["knn_top5"] = headline.Top5 };
         foreach (var r in results)

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Pretrain.Augment;
 using Pretrain.Checkpoints;
+using Pretrain.Common;
 using Pretrain.Config;
 using Pretrain.Data;
 using Pretrain.Models;
@@ -15,12 +16,15 @@ namespace Pretrain.Eval;
 /// are extracted once (the backbone does not change); the classifier trains either on features cached
 /// once without augmentation (fast) or on RandomResizedCrop + flip batches pushed through the backbone
 /// every epoch (full). After every epoch the classifier is checkpointed under OUT/linear_eval/.
+/// Progress (<see cref="Options.Progress"/>, optional): the feature extractions, and the batches of each
+/// epoch in full mode.
 /// </summary>
 public static class LinearEvaluation
 {
     public const string FolderName = "linear_eval";
 
-    public sealed record Options(string OutputDir, string CheckpointName, bool Resume, ILogger Log, CancellationToken Stop = default);
+    public sealed record Options(string OutputDir, string CheckpointName, bool Resume, ILogger Log, CancellationToken Stop = default,
+        IProgressSink? Progress = null);
 
     public static LinearEvalReport Run(Backbone backbone, RunConfig cfg, DataSplits splits, Device device, Options o)
     {
@@ -39,7 +43,8 @@ public static class LinearEvaluation
             var features = protocol.Features(backbone);
             o.Log.Information("linear-eval ({Protocol}, {Mode}): {Train} train / {Val} val samples, {Epochs} epochs, batch {Batch}, lr {Lr:g4}",
                 protocol.ProtocolName, protocol.ModeName, train.Count, val.Count, protocol.Epochs, protocol.BatchSize, protocol.Lr);
-            using var valSet = FeatureExtractor.Extract(backbone, val, cfg, device, protocol.BatchSize, features: features);
+            using var valSet = FeatureExtractor.Extract(backbone, val, cfg, device, protocol.BatchSize, features: features,
+                progress: o.Progress, label: "features val");
             int dim = (int)valSet.X.shape[1];
             var settings = Settings(protocol, cfg, dim, classes, train.Count);
             using var training = new LinearClassifierTraining(dim, classes, protocol, cfg.Experiment.Seed, device);
@@ -49,14 +54,17 @@ public static class LinearEvaluation
             bool completed;
             if (protocol.Mode == LinearModeKind.Fast)
             {
-                using var trainSet = FeatureExtractor.Extract(backbone, train, cfg, device, protocol.BatchSize, features: features);
+                using var trainSet = FeatureExtractor.Extract(backbone, train, cfg, device, protocol.BatchSize, features: features,
+                    progress: o.Progress, label: "features train");
                 completed = Epochs(training, e => training.CachedBatches(trainSet.X, trainSet.Y, e), valSet, store, settings, o);
             }
             else
             {
                 var loader = new TrainLoader(train, TrainLoaderOptions(cfg, protocol), m => o.Log.Warning("{Data}", m));
                 var augmenter = new BatchAugmenter(cfg.Augment);
-                completed = Epochs(training, e => AugmentedBatches(loader, augmenter, features, device, e), valSet, store, settings, o);
+                long perEpoch = (long)loader.BatchesPerEpoch * protocol.BatchSize;
+                completed = Epochs(training, e => new ProgressReporter(o.Progress, $"linear-eval epoch {e + 1}/{protocol.Epochs}", perEpoch)
+                    .Observe(AugmentedBatches(loader, augmenter, features, device, e), b => b.Y.shape[0]), valSet, store, settings, o);
             }
             backbone.train(wasTraining);
             fingerprint.Verify(backbone, "linear-eval");

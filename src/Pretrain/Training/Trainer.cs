@@ -215,7 +215,7 @@ public sealed class Trainer : IDisposable
         var terms = string.Join(" ", logged.Where(kv => kv.Key.StartsWith("loss_")).Select(kv => $"{kv.Key[5..]} {kv.Value:F4}"));
         var momentum = logged.TryGetValue("momentum", out var m) ? $" m {m:F5}" : "";
         _log.Information("ep {Epoch} step {Step}/{Total} loss {Loss:F4} ({Terms}) lr {Lr:E2}{Momentum} | {Ips:F1} img/s, data-wait {Wait:F0}%, ETA {Eta}",
-            epoch, Step, Plan.StopStep, logged["loss"], terms, logged["lr"], momentum, ips, waitPct, progress.Eta(Plan.StopStep - Step).ToString(@"hh\:mm\:ss"));
+            epoch, Step, Plan.StopStep, logged["loss"], terms, logged["lr"], momentum, ips, waitPct, ProgressFormat.Duration(progress.Eta(Plan.StopStep - Step)));
         if (_method.Warning(logged) is { } warning) _log.Warning("step {Step}: {Warning}", Step, warning);
     }
 
