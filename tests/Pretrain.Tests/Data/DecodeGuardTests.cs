@@ -228,6 +228,9 @@ public class DecodeGuardTests
         var skip = PretrainJob.Plain(Args("skip", "skip"));
         Assert.True(skip.Exited && skip.ExitCode == 0, skip.Describe());
         Assert.Single(skip.Error.Split('\n'), l => l.Contains("skipping unreadable sample") && l.Contains(bomb) && l.Contains("10000000000 pixels"));
+        // Counted per epoch too (12 images, batch 4: the bomb is in every epoch).
+        Assert.Contains("epoch 0: 1 unreadable samples replaced (data.on_error: skip)", skip.Error);
+        Assert.Contains("epoch 1: 1 unreadable samples replaced (data.on_error: skip)", skip.Error);
 
         var fail = PretrainJob.Plain(Args("fail", "fail"));
         Assert.True(fail.Exited && fail.ExitCode == 2, fail.Describe());
