@@ -20,8 +20,4 @@ public static class DeviceSelector
         }
         throw new UserInputException($"device '{spec}': expected auto, cpu, cuda or cuda:N");
     }
-
-    /// <summary>Torch intra-op threads: the configured count, else the cores left after the loader workers.</summary>
-    public static int Threads(ExperimentConfig exp, DataConfig data)
-        => exp.Threads > 0 ? exp.Threads : Math.Max(1, Environment.ProcessorCount - data.Workers);
 }

@@ -26,11 +26,15 @@ public static class RunBuilder
     public static Device Device(RunConfig cfg, string? deviceOverride = null, DataParallel? dp = null)
     {
         var device = DeviceSelector.Resolve(deviceOverride ?? cfg.Experiment.Device);
-        set_num_threads(dp is { IsDistributed: true } && cfg.Experiment.Threads == 0
-            ? TorchThreads.PerRank(Environment.ProcessorCount, dp.Collectives.LocalWorldSize, cfg.Data.Workers)
-            : DeviceSelector.Threads(cfg.Experiment, cfg.Data));
+        set_num_threads(Threads(cfg, dp?.Collectives.LocalWorldSize ?? 1));
         return device;
     }
+
+    /// <summary>Torch intra-op threads: experiment.threads, else the cores left after the loader workers of
+    /// the ranks on this machine, shared among them (one process: cores − workers), at least 1.</summary>
+    public static int Threads(RunConfig cfg, int localWorldSize = 1) => cfg.Experiment.Threads > 0
+        ? cfg.Experiment.Threads
+        : TorchThreads.PerRank(Environment.ProcessorCount, localWorldSize, cfg.Data.Workers);
 
     /// <summary>The config's data splits; missing or empty data fails here, with one line.</summary>
     public static DataSplits Data(RunConfig cfg) => DataSplits.Open(cfg.Data, cfg.Experiment.Seed);

@@ -124,9 +124,11 @@ public sealed class Trainer : IDisposable
                 progress.AddStep(raw.Size);
                 if (Step % _cfg.Training.LogEverySteps == 0 || Step == Plan.StopStep) Log(logged, epoch, progress);
                 bool epochEnd = Step % Plan.StepsPerEpoch == 0;
-                // The loader reports the epoch's replaced samples when its enumeration ends: let it end.
-                if (epochEnd) batches.MoveNext();
-                if (epochEnd) OnEpochEnd(epoch);
+                if (epochEnd)
+                {
+                    batches.MoveNext();   // the loader reports the epoch's replaced samples when its enumeration ends
+                    OnEpochEnd(epoch);
+                }
                 else if (_cfg.Training.CheckpointEverySteps > 0 && Step % _cfg.Training.CheckpointEverySteps == 0) SaveCheckpoint(epochFile: false);
                 if (_dp.IsDistributed ? _stopAgreed : _stop.IsCancellationRequested)
                 {

@@ -22,12 +22,4 @@ public class DeviceSelectorTests
         var bad = Assert.Throws<UserInputException>(() => DeviceSelector.Resolve("tpu"));
         Assert.Contains("expected auto, cpu, cuda or cuda:N", bad.Message);
     }
-
-    [Fact]
-    public void ThreadsAreTheConfiguredCountElseTheCoresLeftByTheLoaderWorkers()
-    {
-        Assert.Equal(3, DeviceSelector.Threads(new ExperimentConfig { Threads = 3 }, new DataConfig { Workers = 8 }));
-        Assert.Equal(Math.Max(1, Environment.ProcessorCount - 1), DeviceSelector.Threads(new ExperimentConfig(), new DataConfig { Workers = 1 }));
-        Assert.Equal(1, DeviceSelector.Threads(new ExperimentConfig(), new DataConfig { Workers = 1000 }));
-    }
 }

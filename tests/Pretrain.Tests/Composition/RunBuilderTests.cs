@@ -51,4 +51,13 @@ public class RunBuilderTests
         Assert.True(cfg.Logging.Tensorboard);
         Assert.False(Directory.Exists(Path.Combine(dir, "tb")));
     }
+
+    [Fact]
+    public void ThreadsAreTheConfiguredCountElseTheCoresLeftByTheLoaderWorkers()
+    {
+        static RunConfig With(int threads, int workers) => new() { Experiment = new ExperimentConfig { Threads = threads }, Data = new DataConfig { Workers = workers } };
+        Assert.Equal(3, RunBuilder.Threads(With(3, 8)));
+        Assert.Equal(Math.Max(1, Environment.ProcessorCount - 1), RunBuilder.Threads(With(0, 1)));
+        Assert.Equal(1, RunBuilder.Threads(With(0, 1000)));
+    }
 }
