@@ -13,7 +13,11 @@ internal static class ConfigCommands
         options.AddTo(command);
         command.SetAction(parse =>
         {
-            session.Out.Write(ConfigWriter.ToYaml(options.Load(parse)));
+            var config = options.Load(parse);
+            // What the method chose for the keys the config left out (YAML comments, so the output still loads).
+            if (config.AppliedDefaults.Count > 0)
+                session.Out.WriteLine($"# method defaults applied ({config.Method.Name}, {config.Optimizer.Name}): {string.Join(", ", config.AppliedDefaults)}");
+            session.Out.Write(ConfigWriter.ToYaml(config));
             return ExitCodes.Success;
         });
         return command;

@@ -84,7 +84,7 @@ public static class RunBuilder
 
         manual_seed(cfg.Experiment.Seed);
         var method = MethodFactory.Create(cfg, plan, device, dp);
-        var groups = ParamGroups.Standard(method.Online);
+        var groups = ParamGroups.For(method.Online, MethodDefaults.NoDecay(cfg));
         var optimizer = OptimizerFactory.Create(cfg.Optimizer, groups);
         // DINO warms the lr up with linspace(0, peak, W) (peak at iteration W-1); MoCo v3 reaches it at W.
         var schedule = new LearningRateSchedule(cfg.Optimizer, plan, cfg.Training.BatchSize, linspaceWarmup: cfg.Method.Kind == MethodKind.Dino);
@@ -93,6 +93,10 @@ public static class RunBuilder
         IEpochMonitor[] monitors = cfg.Eval.KnnEveryEpochs > 0 ? [new KnnEpochMonitor(cfg, splits, device, dp.Rank == 0 ? log : null)] : [];
         log.Information("{Method} on {Device}: {Steps} steps/epoch × {Epochs} epochs, batch {Batch}, peak lr {Lr:g4}, {Threads} torch threads",
             method.Name, device, plan.StepsPerEpoch, plan.Epochs, cfg.Training.BatchSize, schedule.PeakLr, get_num_threads());
+        if (cfg.AppliedDefaults.Count > 0)
+            log.Information("Method defaults applied: {Defaults}", string.Join(", ", cfg.AppliedDefaults));
+        log.Information("Weight decay {Wd:g4} on {Which}", cfg.Optimizer.WeightDecay,
+            MethodDefaults.NoDecay(cfg) == NoDecayRule.None ? "every parameter" : "weights only (not biases or 1-D parameters)");
         if (dp.IsDistributed)
             log.Information("Data-parallel over {World} ranks ({Transport}): {Local} samples per rank and step, SDMP partners {Partners}",
                 dp.World, dp.Collectives.Name, cfg.Training.BatchSize / dp.World, cfg.Sdmp.Partners);

@@ -12,6 +12,13 @@ public enum OptimizerKind { Adamw, Lars, Sgd }
 /// <summary>optimizer.lr_scaling: lr = base_lr × batch/256, or base_lr as given.</summary>
 public enum LrScalingRule { Linear, None }
 
+/// <summary>
+/// optimizer.no_decay, which parameters weight decay skips: none (MoCo v3 + AdamW/SGD: model.parameters()
+/// with one weight decay) or biases and 1-D parameters (DINO's get_params_groups; LARS's ndim &gt; 1 rule).
+/// `auto` follows the method and optimizer (<see cref="MethodDefaults"/>).
+/// </summary>
+public enum NoDecayRule { Auto, None, BiasAndNorm }
+
 /// <summary>optimizer.clip_mode: each gradient on its own (DINO) or one global norm (torch clip_grad_norm_).</summary>
 public enum GradClipMode { PerParam, Global }
 

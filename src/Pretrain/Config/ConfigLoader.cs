@@ -29,7 +29,7 @@ public static class ConfigLoader
         var config = Deserializer.Deserialize<RunConfig?>(text.ToString()) ?? new RunConfig();
         config.Base = null;
 
-        ConfigPresets.Apply(config);
+        ConfigPresets.Apply(config, tree);
         ConfigRules.Check(config, tree);
         return config;
     }

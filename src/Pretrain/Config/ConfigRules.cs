@@ -185,6 +185,9 @@ internal sealed partial class ConfigRules(ConfigTree tree)
         AtLeastReal(o.MinLr, 0, "optimizer.min_lr");
         AtLeastReal(o.WarmupEpochs, 0, "optimizer.warmup_epochs");
         AtLeastReal(o.WeightDecay, 0, "optimizer.weight_decay");
+        OneOf<NoDecayRule>(o.NoDecay, "optimizer.no_decay");
+        Require(!(o.Kind == OptimizerKind.Lars && o.NoDecayRule == NoDecayRule.None), "optimizer.no_decay",
+            "LARS decays and adapts only parameters with ndim > 1 (MoCo v3's and DINO's rule); use bias_and_norm or auto");
         Require(o.Momentum is >= 0 and < 1, "optimizer.momentum", $"must be in [0, 1), got {Num(o.Momentum)}");
         Require(o.Betas.Length == 2 && o.Betas.All(b => b is >= 0 and < 1), "optimizer.betas", "needs 2 values in [0, 1)");
         Positive(o.Eps, "optimizer.eps");

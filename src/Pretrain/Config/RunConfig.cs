@@ -22,6 +22,8 @@ public sealed class RunConfig
     public TrainingConfig Training { get; set; } = new();
     public EvalConfig Eval { get; set; } = new();
     public LoggingConfig Logging { get; set; } = new();
+    /// <summary>"key=value" for each method-dependent default the loader filled (<see cref="MethodDefaults"/>); not saved.</summary>
+    [YamlIgnore] public IReadOnlyList<string> AppliedDefaults { get; set; } = [];
 }
 
 public sealed class ExperimentConfig
@@ -138,12 +140,14 @@ public sealed class ModelConfig
     public double MlpRatio { get; set; } = 4.0;
     public bool QkvBias { get; set; } = true;
     public double DropPath { get; set; } = 0.0;
-    /// <summary>sincos (MoCo v3) | learned (DINO)</summary>
+    /// <summary>sincos (MoCo v3) | learned (DINO); when a config leaves it out, the method's default (<see cref="MethodDefaults"/>).</summary>
     public string PosEmbed { get; set; } = "sincos";
     [YamlIgnore] public PositionEmbeddingKind PosEmbedKind => Choice<PositionEmbeddingKind>.Parse(PosEmbed);
+    /// <summary>MoCo v3's frozen random patch projection; method default (true for MoCo v3, false for DINO).</summary>
     public bool StopGradPatchEmbed { get; set; } = true;
     /// <summary>ResNet: 3x3 stride-1 stem, no max-pool.</summary>
     public bool CifarStem { get; set; } = false;
+    /// <summary>The last BN of each residual block starts at gamma 0; method default (true for MoCo v3, false for DINO: torchvision's default).</summary>
     public bool ZeroInitResidual { get; set; } = true;
     /// <summary>Free ResNet: basic | bottleneck, blocks and widths per stage.</summary>
     public string Block { get; set; } = "basic";
@@ -233,6 +237,9 @@ public sealed class OptimizerConfig
     public double WeightDecay { get; set; } = 0.1;
     /// <summary>Cosine weight-decay schedule end value (DINO); negative = constant weight_decay.</summary>
     public double WeightDecayEnd { get; set; } = -1;
+    /// <summary>auto | none | bias_and_norm: the parameters weight decay skips (see <see cref="NoDecayRule"/>).</summary>
+    public string NoDecay { get; set; } = "auto";
+    [YamlIgnore] public NoDecayRule NoDecayRule => Choice<NoDecayRule>.Parse(NoDecay);
     public double Momentum { get; set; } = 0.9;
     public double[] Betas { get; set; } = [0.9, 0.999];
     public double Eps { get; set; } = 1e-8;

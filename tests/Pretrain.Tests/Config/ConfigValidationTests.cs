@@ -129,7 +129,10 @@ public class ConfigValidationTests
     {
         using var dir = new TempConfigDir();
         var c = ConfigLoader.Load(dir.Write("empty.yaml", "# nothing\n"));
-        Assert.Equal(ConfigWriter.ToYaml(new RunConfig()), ConfigWriter.ToYaml(c));
+        // optimizer.no_decay: auto resolves to MoCo v3 + AdamW's rule (MethodDefaults).
+        var expected = new RunConfig();
+        expected.Optimizer.NoDecay = "none";
+        Assert.Equal(ConfigWriter.ToYaml(expected), ConfigWriter.ToYaml(c));
     }
 
     [Fact]
