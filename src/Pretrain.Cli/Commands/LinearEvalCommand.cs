@@ -51,7 +51,8 @@ internal static class LinearEvalCommand
                 CliApp.Version, model.CheckpointPath, model.Step, cfg.Eval.Linear.Backbone, device.ToString());
             var report = LinearEvaluation.Run(backbone, cfg, RunBuilder.Data(cfg), device,
                 new LinearEvaluation.Options(outDir, model.CheckpointPath, resume, log.Logger, shutdown.Token, progressOption.Sink(session, parse, log.Logger)));
-            log.Logger.Information("linear-eval: best top-1 {Best:F2} (epoch {Epoch}), last top-1 {Last:F2}, top-5 {Top5:F2}; wrote {Path:l}",
+            log.Logger.Information("linear-eval ({Mode:l} mode: {What:l}): best top-1 {Best:F2} (epoch {Epoch}), last top-1 {Last:F2}, top-5 {Top5:F2}; wrote {Path:l}",
+                report.Protocol.ModeName, report.Protocol.Mode == LinearModeKind.Fast ? "cached un-augmented features" : "augmented passes",
                 report.Best.Top1, report.Best.Epoch, report.Last.Top1, report.Last.Top5, Path.Combine(outDir, LinearEvalReport.FileName));
             return report.Completed ? ExitCodes.Success : shutdown.ExitCode;
         }

@@ -51,6 +51,8 @@ public static class RunBuilder
         TrainLoader.RequireOneBatch(splits.Train, cfg.Training.BatchSize);
         if (cfg.Eval.KnnEveryEpochs > 0 && !splits.Labelled)
             throw new UserInputException($"eval.knn_every_epochs: the k-NN monitor needs labelled train and val splits; {splits.Train.Description} has none (set data.val_fraction, or 0 to turn the monitor off)");
+        if (cfg.Training.FinalProbe && !splits.Labelled)
+            throw new UserInputException($"training.final_probe: the final probe needs labelled train and val splits; {splits.Train.Description} has none (set data.val_fraction, or false to skip the probe)");
         return splits;
     }
 

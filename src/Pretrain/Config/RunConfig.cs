@@ -23,7 +23,7 @@ public sealed class RunConfig
     public EvalConfig Eval { get; set; } = new();
     public LoggingConfig Logging { get; set; } = new();
     /// <summary>"key=value" for each method-dependent default the loader filled (<see cref="MethodDefaults"/>); not saved.</summary>
-    [YamlIgnore] public IReadOnlyList<string> AppliedDefaults { get; set; } = [];
+    [YamlIgnore] public IReadOnlyList<string> AppliedDefaults { get; internal set; } = [];
 }
 
 public sealed class ExperimentConfig
@@ -285,7 +285,8 @@ public sealed class LinearEvalConfig
     [YamlIgnore] public LinearProtocolKind ProtocolKind => Choice<LinearProtocolKind>.Parse(Protocol);
     /// <summary>0 = the protocol's (mocov3 90, dino 100).</summary>
     public int Epochs { get; set; } = 0;
-    public int BatchSize { get; set; } = 256;
+    /// <summary>Both official protocols: 1024 (MoCo v3 main_lincls; DINO eval_linear 128 per GPU × 8).</summary>
+    public int BatchSize { get; set; } = 1024;
     /// <summary>lr = base_lr × batch/256; 0 = the protocol's (mocov3: 3 ViT, 0.1 ResNet; dino 1e-3).</summary>
     public double BaseLr { get; set; } = 0;
     /// <summary>auto (fast up to 100k train samples) | fast | full</summary>

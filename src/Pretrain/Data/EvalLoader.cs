@@ -26,9 +26,12 @@ public sealed class EvalLoader
         _guard = new BadSampleGuard(split, failOnError, log);
     }
 
-    public static EvalLoader FromConfig(IDataSplit split, RunConfig cfg, int batchSize, Action<string>? log = null) =>
+    /// <param name="filter">the resize kernel: bicubic (DINO's eval transforms) unless the protocol says otherwise
+    /// (MoCo v3's main_lincls: torchvision's default, bilinear).</param>
+    public static EvalLoader FromConfig(IDataSplit split, RunConfig cfg, int batchSize, Action<string>? log = null,
+        ResampleFilter filter = ResampleFilter.Bicubic) =>
         new(split, cfg.Data.ImageSize, cfg.Augment.EvalResize, batchSize, cfg.Data.Workers, cfg.Data.Prefetch,
-            cfg.Data.OnErrorPolicy == OnErrorPolicy.Fail, log);
+            cfg.Data.OnErrorPolicy == OnErrorPolicy.Fail, log, filter);
 
     public int ImageSize { get; }
     public int Resize { get; }

@@ -20,13 +20,16 @@ public static class FeatureExtractor
         }
     }
 
+    /// <param name="limit">at most this many samples, stratified by class (<see cref="StratifiedSubset"/>); 0 = all.</param>
     /// <param name="features">backbone → feature rows; default the backbone's pooled feature.</param>
     /// <param name="progress">where images done / rate / ETA go (null: nowhere); only observes.</param>
     /// <param name="label">the task's name in progress lines, e.g. "features train".</param>
+    /// <param name="filter">the eval resize kernel (<see cref="LinearEvalProtocol.EvalResizeFilter"/>).</param>
     public static Features Extract(Backbone backbone, IDataSplit split, RunConfig cfg, Device device, int batchSize = 256, int limit = 0,
-        Func<Tensor, Tensor>? features = null, IProgressSink? progress = null, string label = "features")
+        Func<Tensor, Tensor>? features = null, IProgressSink? progress = null, string label = "features",
+        ResampleFilter filter = ResampleFilter.Bicubic)
     {
-        if (limit > 0 && limit < split.Count) split = new SubsetSplit(split, Enumerable.Range(0, limit).ToArray(), $"first {limit}");
+        split = StratifiedSubset.Of(split, limit, cfg.Experiment.Seed);
         var reporter = new ProgressReporter(progress, label, split.Count);
         features ??= x => backbone.call(x);
         var augmenter = new BatchAugmenter(cfg.Augment);
@@ -37,7 +40,7 @@ public static class FeatureExtractor
         try
         {
             using var noGrad = no_grad();
-            foreach (var batch in EvalLoader.FromConfig(split, cfg, batchSize).Batches())
+            foreach (var batch in EvalLoader.FromConfig(split, cfg, batchSize, filter: filter).Batches())
             {
                 using var scope = NewDisposeScope();
                 var x = augmenter.Normalize(augmenter.ToTensor(batch.Pixels, batch.Size, batch.ImageSize, device));

@@ -21,6 +21,14 @@ public sealed record LinearEvalProtocol(
     public string ProtocolName => Choice<MethodKind>.Name(Protocol);
     public string ModeName => Choice<LinearModeKind>.Name(Mode);
 
+    /// <summary>The val (and fast-mode train) resize before the centre crop: MoCo v3's main_lincls uses
+    /// torchvision's default, bilinear; DINO's eval_linear uses bicubic (interpolation=3).</summary>
+    public ResampleFilter EvalResizeFilter => Protocol == MethodKind.Mocov3 ? ResampleFilter.Bilinear : ResampleFilter.Bicubic;
+
+    /// <summary>One line for the console: protocol, mode (and what it means), epochs, batch, lr.</summary>
+    public string Summary => $"protocol {ProtocolName}, mode {ModeName} ({(Mode == LinearModeKind.Fast ? "classifier on cached un-augmented features" : "augmented passes through the frozen backbone every epoch")}), " +
+        $"{Epochs} epochs, batch {BatchSize}, lr {Lr:g4}, val resize {Choice<ResampleFilter>.Name(EvalResizeFilter)}";
+
     public static LinearEvalProtocol Resolve(RunConfig cfg, int trainSamples)
     {
         var l = cfg.Eval.Linear;

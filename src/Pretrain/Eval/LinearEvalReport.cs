@@ -22,6 +22,7 @@ public sealed record LinearEvalReport(
         ["backbone"] = Protocol.Backbone,
         ["protocol"] = Protocol.ProtocolName,
         ["mode"] = Protocol.ModeName,
+        ["val_resize"] = Pretrain.Config.Choice<Pretrain.Config.ResampleFilter>.Name(Protocol.EvalResizeFilter),
         ["epochs"] = Protocol.Epochs,
         ["completed"] = Completed,
         ["batch_size"] = Protocol.BatchSize,

@@ -41,10 +41,9 @@ public static class LinearEvaluation
         try
         {
             var features = protocol.Features(backbone);
-            o.Log.Information("linear-eval ({Protocol}, {Mode}): {Train} train / {Val} val samples, {Epochs} epochs, batch {Batch}, lr {Lr:g4}",
-                protocol.ProtocolName, protocol.ModeName, train.Count, val.Count, protocol.Epochs, protocol.BatchSize, protocol.Lr);
+            o.Log.Information("linear-eval: {Train} train / {Val} val samples; {Summary:l}", train.Count, val.Count, protocol.Summary);
             using var valSet = FeatureExtractor.Extract(backbone, val, cfg, device, protocol.BatchSize, features: features,
-                progress: o.Progress, label: "features val");
+                progress: o.Progress, label: "features val", filter: protocol.EvalResizeFilter);
             int dim = (int)valSet.X.shape[1];
             var settings = Settings(protocol, cfg, dim, classes, train.Count);
             using var training = new LinearClassifierTraining(dim, classes, protocol, cfg.Experiment.Seed, device);
@@ -55,7 +54,7 @@ public static class LinearEvaluation
             if (protocol.Mode == LinearModeKind.Fast)
             {
                 using var trainSet = FeatureExtractor.Extract(backbone, train, cfg, device, protocol.BatchSize, features: features,
-                    progress: o.Progress, label: "features train");
+                    progress: o.Progress, label: "features train", filter: protocol.EvalResizeFilter);
                 completed = Epochs(training, e => training.CachedBatches(trainSet.X, trainSet.Y, e), valSet, store, settings, o);
             }
             else

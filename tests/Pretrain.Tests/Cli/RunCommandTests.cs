@@ -89,6 +89,26 @@ public class RunCommandTests
     }
 
     [Fact]
+    public void FinalProbeOrKnnMonitorOnUnlabelledDataStopsBeforeAnyFolderIsCreated()
+    {
+        using var dir = new TempConfigDir();
+        var probe = dir.Write("probe.yaml", "data:\n  synthetic: {train_size: 64, val_size: 0}\ntraining:\n  batch_size: 32\n  final_probe: true\n");
+        var knn = dir.Write("knn.yaml", "data:\n  synthetic: {train_size: 64, val_size: 0}\ntraining:\n  batch_size: 32\neval:\n  knn_every_epochs: 1\n");
+        bool trained = false;
+
+        var r = CliResult.Run(["run", "--config", probe, "--output", dir.PathOf("run1")], _ => { trained = true; return 0; });
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith("training.final_probe: the final probe needs labelled train and val splits", r.ErrLine);
+        Assert.False(Directory.Exists(dir.PathOf("run1")));
+
+        r = CliResult.Run(["run", "--config", knn, "--output", dir.PathOf("run2")], _ => { trained = true; return 0; });
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith("eval.knn_every_epochs: the k-NN monitor needs labelled train and val splits", r.ErrLine);
+        Assert.False(Directory.Exists(dir.PathOf("run2")));
+        Assert.False(trained);
+    }
+
+    [Fact]
     public void ExistingRunIsNotOverwrittenButCanBeResumed()
     {
         using var dir = new TempConfigDir();

@@ -29,6 +29,20 @@ public class LinearEvalTests
         var dino = LinearEvalProtocol.Resolve(cfg, 10);
         Assert.Equal(("dino", 100, 2e-3), (dino.ProtocolName, dino.Epochs, dino.Lr));
         Assert.Equal(dino.Lr * 0.5 * (1 + Math.Cos(Math.PI * 30 / 100)), dino.LrAt(30), 12);
+        // Val resize: bilinear in MoCo v3's main_lincls (torchvision default), bicubic in DINO's eval_linear.
+        Assert.Equal(Pretrain.Config.ResampleFilter.Bicubic, dino.EvalResizeFilter);
+        Assert.Equal(Pretrain.Config.ResampleFilter.Bilinear, moco.EvalResizeFilter);
+        Assert.Contains("mode fast (classifier on cached un-augmented features)", moco.Summary);
+    }
+
+    [Fact]
+    public void DefaultBatchIs1024AsInBothOfficialProtocols()
+    {
+        var l = new Pretrain.Config.LinearEvalConfig();
+        Assert.Equal(1024, l.BatchSize);
+        var cfg = EvalFixtures.TinyResNet();
+        cfg.Eval.Linear = l;
+        Assert.Equal(0.1 * 4, LinearEvalProtocol.Resolve(cfg, 10).Lr, 12);
     }
 
     [Fact]
