@@ -29,22 +29,30 @@ internal static class RunCommand
             Description = "Continue from a checkpoint file or run folder, or 'auto' for the latest checkpoint in the run folder",
             HelpName = "PATH|auto",
         };
+        var allowScheduleChange = new Option<bool>("--allow-schedule-change")
+        {
+            Description = "With --resume: accept a config whose schedule keys (training.epochs, batch_size, optimizer lr / min_lr / warmup / weight decay) differ from the checkpoint's; logged and noted in config.resume.yaml",
+        };
         var device = DeviceOption.Create();
 
         var command = new Command("run", "Pretrain a backbone with the method, data and schedule of a config");
         config.AddTo(command);
         command.Options.Add(output);
         command.Options.Add(resume);
+        command.Options.Add(allowScheduleChange);
         command.Options.Add(device);
-        command.SetAction(parse => Execute(session, parse, config, parse.GetValue(output), parse.GetValue(resume), parse.GetValue(device)));
+        command.SetAction(parse => Execute(session, parse, config, parse.GetValue(output), parse.GetValue(resume), parse.GetValue(device),
+            parse.GetValue(allowScheduleChange)));
         return command;
     }
 
-    static int Execute(CliSession session, ParseResult parse, ConfigOptions configOptions, string? output, string? resume, string? device)
+    static int Execute(CliSession session, ParseResult parse, ConfigOptions configOptions, string? output, string? resume, string? device, bool allowScheduleChange)
     {
         var configPath = parse.GetRequiredValue(configOptions.Config);
         var config = configOptions.Load(parse);
         ResumeTarget.Validate(resume);
+        if (allowScheduleChange && resume is null)
+            throw new UserInputException("--allow-schedule-change applies to --resume only");
 
 
         // Launched by mpirun/srun: join the world first (a launcher/MPI mismatch is a one-line error here,
@@ -53,7 +61,7 @@ internal static class RunCommand
         var dp = new DataParallel(collectives);
         try
         {
-            int code = Execute(session, parse, configPath, config, output, resume, device, dp);
+            int code = Execute(session, parse, configPath, config, output, resume, device, dp, allowScheduleChange);
             // MPI_Finalize only when every rank finished: after a failure a peer may wait in a collective.
             if (code == ExitCodes.Success || !dp.IsDistributed) collectives.Dispose();
             return code;
@@ -85,7 +93,8 @@ internal static class RunCommand
         }
     }
 
-    static int Execute(CliSession session, ParseResult parse, string configPath, RunConfig config, string? output, string? resume, string? device, DataParallel dp)
+    static int Execute(CliSession session, ParseResult parse, string configPath, RunConfig config, string? output, string? resume, string? device, DataParallel dp,
+        bool allowScheduleChange)
     {
         // One writer: rank 0 locks the run folder (RUN_DIR/.lock) and makes it; the others start once it
         // exists. The lock is held until this process ends: a second job on the folder (a requeued one
@@ -98,7 +107,7 @@ internal static class RunCommand
         RunBuilder.Device(config, device, dp);
         var data = RunBuilder.TrainingData(config, dp);
         using var newFolderLock = dp.Rank == 0 && existingFolderLock is null ? Writable(runDir, () => RunFolderLock.Acquire(runDir)) : null;
-        var folderNote = dp.Rank == 0 ? Writable(runDir, () => RunFolder.Prepare(runDir, config, resuming: resume is not null)) : "";
+        var folderNote = dp.Rank == 0 ? Writable(runDir, () => RunFolder.Prepare(runDir, config, resuming: resume is not null, allowScheduleChange)) : "";
         dp.Collectives.Barrier();
         var level = RunLog.ParseLevel(parse.GetValue(session.LogLevel) ?? config.Logging.Level);
 
@@ -113,7 +122,7 @@ internal static class RunCommand
         {
             log.Logger.Information("pretrain {Version:l}: config {ConfigPath:l}, run folder {RunDir:l} ({FolderNote:l})",
                 CliApp.Version, ConfigPaths.Display(configPath), runDir, folderNote);
-            var context = new RunContext(config, Path.GetFullPath(configPath), runDir, resume, device, log.Logger, shutdown, data, dp);
+            var context = new RunContext(config, Path.GetFullPath(configPath), runDir, resume, device, log.Logger, shutdown, data, dp, allowScheduleChange);
             int code = session.Train(context);
             return shutdown.IsRequested ? shutdown.ExitCode : code;
         }

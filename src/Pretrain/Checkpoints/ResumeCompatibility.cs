@@ -3,9 +3,51 @@ using Pretrain.Config;
 namespace Pretrain.Checkpoints;
 
 /// <summary>A checkpoint continues only a run of the same model and method: anything else would load
-/// weights into a different network or a different loss. Other sections (lr, epochs, logging) may change.</summary>
+/// weights into a different network or a different loss. The keys the lr / weight-decay schedule is a
+/// function of (<see cref="ScheduleKeys"/>) may change only when the user says so (--allow-schedule-change):
+/// the schedule would otherwise jump at the resumed step without a word. Other sections (logging,
+/// checkpointing, max_steps, data workers) may change freely.</summary>
 public static class ResumeCompatibility
 {
+    /// <summary>One schedule key whose value differs between the checkpoint's config and this one.</summary>
+    public sealed record Change(string Key, string Saved, string Current)
+    {
+        public override string ToString() => $"{Key} {Saved} -> {Current}";
+    }
+
+    /// <summary>The keys that move the lr and weight-decay schedules (their length, peak, floor, warm-up).</summary>
+    public static readonly string[] ScheduleKeys =
+    [
+        "training.epochs", "training.batch_size", "optimizer.base_lr", "optimizer.lr", "optimizer.lr_scaling",
+        "optimizer.min_lr", "optimizer.warmup_epochs", "optimizer.weight_decay", "optimizer.weight_decay_end",
+    ];
+
+    static string[] ScheduleValues(RunConfig c) =>
+    [
+        Num(c.Training.Epochs), Num(c.Training.BatchSize), Num(c.Optimizer.BaseLr), Num(c.Optimizer.Lr), c.Optimizer.LrScaling,
+        Num(c.Optimizer.MinLr), Num(c.Optimizer.WarmupEpochs), Num(c.Optimizer.WeightDecay), Num(c.Optimizer.WeightDecayEnd),
+    ];
+
+    static string Num(double v) => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Every schedule key that differs, in <see cref="ScheduleKeys"/> order.</summary>
+    public static IReadOnlyList<Change> ScheduleChanges(RunConfig saved, RunConfig current)
+    {
+        var a = ScheduleValues(saved);
+        var b = ScheduleValues(current);
+        return ScheduleKeys.Select((k, i) => new Change(k, a[i], b[i])).Where(c => c.Saved != c.Current).ToList();
+    }
+
+    /// <summary>Refuses a schedule change unless <paramref name="allow"/>; returns the changes allowed (for the log).</summary>
+    public static IReadOnlyList<Change> CheckSchedule(RunConfig saved, RunConfig current, string path, bool allow)
+    {
+        var changes = ScheduleChanges(saved, current);
+        if (changes.Count > 0 && !allow)
+            throw new UserInputException($"{path}: {changes[0].Key} was {changes[0].Saved} in the checkpoint's run and is {changes[0].Current} now; " +
+                $"resuming would move the schedule at the resumed step (pass --allow-schedule-change to accept{(changes.Count > 1 ? $"; {changes.Count} schedule keys differ" : "")})");
+        return changes;
+    }
+
     public static void Check(RunConfig saved, RunConfig current, string path)
     {
         Compare(ConfigWriter.SectionYaml(saved.Model), ConfigWriter.SectionYaml(current.Model), "model", path);

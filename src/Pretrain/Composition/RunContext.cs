@@ -9,7 +9,8 @@ namespace Pretrain.Composition;
 /// (null, "auto" or a path), a device that overrides experiment.device (null = use the config),
 /// the run's logger and the Ctrl-C / SIGTERM signal to poll between steps, and the data splits when
 /// the command already opened them (so a missing or empty dataset fails before the run folder exists),
-/// and the data-parallel world the process belongs to (null: one process).
+/// the data-parallel world the process belongs to (null: one process), and whether a resume may change
+/// the schedule (--allow-schedule-change).
 /// </summary>
 public sealed record RunContext(
     RunConfig Config,
@@ -20,4 +21,5 @@ public sealed record RunContext(
     Serilog.ILogger Log,
     ShutdownSignal Shutdown,
     Pretrain.Data.DataSplits? Data = null,
-    Pretrain.Distributed.DataParallel? Dp = null);
+    Pretrain.Distributed.DataParallel? Dp = null,
+    bool AllowScheduleChange = false);

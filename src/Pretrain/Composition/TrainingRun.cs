@@ -22,7 +22,7 @@ public static class TrainingRun
             // Rank 0 picks the checkpoint (resolving may clear stale temp files); every rank loads it.
             var path = dp.BroadcastString(dp.Rank == 0 ? ResumeTarget.Resolve(resume, ctx.RunDir, ctx.Config, log) : null);
             if (path is null) log.Information("--resume auto: no checkpoint in {Dir}; starting from scratch", ctx.RunDir);
-            else trainer.Resume(path);
+            else trainer.Resume(path, ctx.AllowScheduleChange);
         }
 
         bool finished;

@@ -296,13 +296,14 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>Restores a checkpoint written by <see cref="SaveCheckpoint"/>; refuses one whose model or
-    /// method differ from this run's config.</summary>
-    public void Resume(string path)
+    /// method differ from this run's config, or whose schedule differs unless <paramref name="allowScheduleChange"/>.</summary>
+    public void Resume(string path, bool allowScheduleChange = false)
     {
         var ckpt = CheckpointStore.Load(path);
         var meta = JsonNode.Parse(ckpt.MetadataJson)!.AsObject();
         var saved = ConfigLoader.FromYaml(meta["config"]!.GetValue<string>(), path);
         ResumeCompatibility.Check(saved, _cfg, path);
+        var scheduleChanges = ResumeCompatibility.CheckSchedule(saved, _cfg, path, allowScheduleChange);
         if (meta["steps_per_epoch"]!.GetValue<int>() != Plan.StepsPerEpoch)
             throw new UserInputException($"{path}: checkpoint has {meta["steps_per_epoch"]} steps per epoch, this run {Plan.StepsPerEpoch} (data or batch size changed); cannot resume exactly");
         _method.LoadState(WithPrefix(ckpt.Tensors, "method."));
@@ -313,6 +314,8 @@ public sealed class Trainer : IDisposable
         foreach (var h in meta["history"]!.AsArray()) _history.Add(h!.AsObject().DeepClone().AsObject());
         _metrics.DropRowsAfter(Step);   // rows a crashed run logged after this checkpoint come again
         _log.Information("Resumed from {Path} at step {Step} (epoch {Epoch}, batch {Batch})", path, Step, Step / Plan.StepsPerEpoch, Step % Plan.StepsPerEpoch);
+        if (scheduleChanges.Count > 0)
+            _log.Warning("--allow-schedule-change: the schedule changes at step {Step}: {Changes}", Step, string.Join(", ", scheduleChanges));
     }
 
     private static Dictionary<string, Tensor> WithPrefix(IReadOnlyDictionary<string, Tensor> all, string prefix)

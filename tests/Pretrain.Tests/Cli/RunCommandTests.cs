@@ -127,14 +127,44 @@ public class RunCommandTests
         Assert.Equal("auto", resume);
         Assert.False(File.Exists(Path.Combine(runDir, "config.resume.yaml")));
 
-        var changed = CliResult.Run(["run", "--config", file, "--output", runDir, "--resume", "auto", "--set", "training.epochs=4"], _ => 0);
+        // A key outside the schedule changes freely and is recorded.
+        var changed = CliResult.Run(["run", "--config", file, "--output", runDir, "--resume", "auto", "--set", "training.keep_last=5"], _ => 0);
         Assert.Equal(0, changed.ExitCode);
         Assert.Equal(original, File.ReadAllText(Path.Combine(runDir, "config.yaml")));
-        Assert.Equal(4, ConfigLoader.Load(Path.Combine(runDir, "config.resume.yaml")).Training.Epochs);
+        Assert.Equal(5, ConfigLoader.Load(Path.Combine(runDir, "config.resume.yaml")).Training.KeepLast);
 
         var missing = CliResult.Run(["run", "--config", file, "--output", runDir, "--resume", dir.PathOf("nope.ckpt")], _ => 0);
         Assert.Equal(2, missing.ExitCode);
         Assert.Equal($"--resume {dir.PathOf("nope.ckpt")}: no such checkpoint file or run folder", missing.ErrLine);
+    }
+
+    [Fact]
+    public void ResumeThatMovesTheScheduleIsRefusedUnlessAllowedAndThenRecorded()
+    {
+        using var dir = new TempConfigDir();
+        var file = dir.Write("x.yaml", "training:\n  epochs: 2\n");
+        var runDir = dir.PathOf("run");
+        Assert.Equal(0, CliResult.Run(["run", "--config", file, "--output", runDir], _ => 0).ExitCode);
+
+        bool trained = false;
+        var refused = CliResult.Run(["run", "--config", file, "--output", runDir, "--resume", "auto", "--set", "training.epochs=4"], _ => { trained = true; return 0; });
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Equal($"{ConfigPaths.Display(Path.Combine(runDir, "config.yaml"))}: training.epochs was 2 in the checkpoint's run and is 4 now; " +
+            "resuming would move the schedule at the resumed step (pass --allow-schedule-change to accept)", refused.ErrLine);
+        Assert.False(trained);
+        Assert.False(File.Exists(Path.Combine(runDir, "config.resume.yaml")));
+
+        var allowed = CliResult.Run(["run", "--config", file, "--output", runDir, "--resume", "auto", "--allow-schedule-change",
+            "--set", "training.epochs=4", "--set", "optimizer.min_lr=1e-6"], _ => 0);
+        Assert.Equal(0, allowed.ExitCode);
+        var resumeYaml = File.ReadAllText(Path.Combine(runDir, "config.resume.yaml"));
+        Assert.StartsWith("# resumed with --allow-schedule-change; the schedule changes at the resumed step: training.epochs 2 -> 4, optimizer.min_lr 0 -> 1E-06\n", resumeYaml);
+        Assert.Equal(4, ConfigLoader.Load(Path.Combine(runDir, "config.resume.yaml")).Training.Epochs);
+        Assert.Contains(LogMessages(runDir), m => m.Contains("schedule changed: training.epochs 2 -> 4"));
+
+        var notResuming = CliResult.Run(["run", "--config", file, "--output", dir.PathOf("run2"), "--allow-schedule-change"], _ => 0);
+        Assert.Equal(2, notResuming.ExitCode);
+        Assert.Equal("--allow-schedule-change applies to --resume only", notResuming.ErrLine);
     }
 
     [Fact]

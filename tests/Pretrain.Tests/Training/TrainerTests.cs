@@ -64,6 +64,36 @@ public class TrainerTests
     }
 
     [Fact]
+    public void ResumeRefusesAMovedScheduleUnlessAllowed()
+    {
+        var dir = TinyRun.TempDir();
+        using (TinyRun.Train(TinyRun.Config(), dir, 2)) { }
+        var latest = Path.Combine(dir, "checkpoints", "latest.ckpt");
+        var longer = TinyRun.Config();
+        longer.Training.Epochs += 3;
+        using (var t = RunBuilder.Trainer(longer, dir, TinyRun.Log, CancellationToken.None))
+        {
+            var e = Assert.Throws<UserInputException>(() => t.Resume(latest));
+            Assert.Contains($": training.epochs was {longer.Training.Epochs - 3} in the checkpoint's run and is {longer.Training.Epochs} now", e.Message);
+            Assert.Contains("--allow-schedule-change", e.Message);
+            Assert.Equal(0, t.Step);
+        }
+        using (var t = RunBuilder.Trainer(longer, dir, TinyRun.Log, CancellationToken.None))
+        {
+            t.Resume(latest, allowScheduleChange: true);
+            Assert.Equal(2, t.Step);
+        }
+        // Keys outside the schedule (max_steps: where to stop, not the schedule's length) need no flag.
+        var capped = TinyRun.Config();
+        capped.Training.MaxSteps = 3;
+        using (var t = RunBuilder.Trainer(capped, dir, TinyRun.Log, CancellationToken.None)) t.Resume(latest);
+        Assert.Equal(["optimizer.warmup_epochs"],
+            Pretrain.Checkpoints.ResumeCompatibility.ScheduleChanges(TinyRun.Config(), WithWarmup(TinyRun.Config(), 7)).Select(c => c.Key));
+    }
+
+    static RunConfig WithWarmup(RunConfig c, double w) { c.Optimizer.WarmupEpochs = w; return c; }
+
+    [Fact]
     public void NonFiniteLossStopsBeforeTouchingWeightsOrCheckpoints()
     {
         var dir = TinyRun.TempDir();
