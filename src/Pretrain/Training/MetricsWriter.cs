@@ -14,7 +14,8 @@ public sealed class MetricsWriter : IDisposable
 {
     readonly object gate = new();
     StreamWriter? jsonl;
-    readonly SummaryWriter? tensorboard;
+    // Made at the first scalar, so that a resume's purge record (DropRowsAfter) is in an earlier event file.
+    SummaryWriter? tensorboard;
 
     private MetricsWriter() => JsonlPath = "";
 
@@ -30,7 +31,6 @@ public sealed class MetricsWriter : IDisposable
         {
             TensorboardDir = Path.Combine(runDir, "tb");
             Directory.CreateDirectory(TensorboardDir);
-            this.tensorboard = utils.tensorboard.SummaryWriter(TensorboardDir);
         }
     }
 
@@ -64,8 +64,9 @@ public sealed class MetricsWriter : IDisposable
         {
             jsonl.WriteLine(line);
             jsonl.Flush();
-            if (tensorboard is not null)
+            if (TensorboardDir is not null)
             {
+                tensorboard ??= utils.tensorboard.SummaryWriter(TensorboardDir);
                 // TensorBoard event steps are 32-bit in TorchSharp's writer.
                 int tbStep = (int)Math.Min(step, int.MaxValue);
                 foreach (var (name, value) in scalars) tensorboard.add_scalar(name, (float)value, tbStep);
@@ -76,14 +77,19 @@ public sealed class MetricsWriter : IDisposable
     /// <summary>
     /// Drops the rows of steps after <paramref name="step"/> (a resume from that step's checkpoint: a run
     /// that crashed after logging later steps would otherwise log them twice). Rewritten through a temp
-    /// file and an atomic rename. TensorBoard event files are append-only: a reader shows the later
-    /// points of a repeated step.
+    /// file and an atomic rename. TensorBoard event files are append-only, so there a purge record
+    /// (<see cref="TensorboardPurge"/>) tells TensorBoard to drop the points after the step.
     /// </summary>
     public void DropRowsAfter(long step)
     {
         if (jsonl is null) return;
         lock (gate)
         {
+            if (TensorboardDir is not null && Directory.EnumerateFiles(TensorboardDir, "events.out.tfevents.*").Any())
+            {
+                TensorboardPurge.Write(TensorboardDir, step + 1);
+                tensorboard = null;   // later scalars go to a newer file than the purge record
+            }
             jsonl.Dispose();
             var kept = File.ReadLines(JsonlPath).Where(line => RowStep(line) is not long s || s <= step).ToList();
             var tmp = JsonlPath + ".tmp";

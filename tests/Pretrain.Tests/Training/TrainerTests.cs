@@ -137,6 +137,30 @@ public class TrainerTests
     }
 
     [Fact]
+    public void AResumeWritesATensorboardPurgeRecordBetweenTheTwoRunsFiles()
+    {
+        var dir = TinyRun.TempDir();
+        var cfg = TinyRun.Config(sdmp: false);
+        cfg.Logging.Tensorboard = true;
+        cfg.Training.LogEverySteps = 1;
+        using (TinyRun.Train(cfg, dir, 4)) { }
+        using (TinyRun.Train(cfg, dir, 6, resume: "auto")) { }
+        // TensorBoard reads the files in name order: crashed run, purge record, resumed run.
+        var files = Directory.GetFiles(Path.Combine(dir, "tb"), "events.out.tfevents.*").Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(3, files.Length);
+        Assert.EndsWith(".purge", files[1]);
+        var purge = Pretrain.Training.TensorboardPurge.Read(files[1]);
+        Assert.Equal("brain.Event:2", purge[0].FileVersion);
+        Assert.Equal(Tensorboard.SessionLog.Types.SessionStatus.Start, purge[1].SessionLog.Status);
+        Assert.Equal(5, purge[1].Step);   // the first step the resumed run logs again
+        // The resumed run's scalars all come after the record, from step 5 on.
+        var resumed = Pretrain.Training.TensorboardPurge.Read(files[2]).Where(e => e.Summary is not null).ToList();
+        Assert.NotEmpty(resumed);
+        Assert.Equal(5, resumed.Min(e => e.Step));
+        Assert.Equal(4, Pretrain.Training.TensorboardPurge.Read(files[0]).Where(e => e.Summary is not null).Max(e => e.Step));
+    }
+
+    [Fact]
     public void StepsDoNotLeakTensors()
     {
         var cfg = TinyRun.Config();
