@@ -82,7 +82,13 @@ public static partial class CliApp
         var root = new Command("pretrain", "Self-supervised image pretraining (MoCo v3, DINO) with SDMP data mixing, on TorchSharp");
         root.Options.Add(new HelpOption());
         root.Options.Add(new VersionOption { Action = new PrintVersion() });
-        session.LogLevel.AcceptOnlyFromAmong(Pretrain.Cli.Logging.RunLog.LevelNames);
+        session.LogLevel.CompletionSources.Add(Pretrain.Config.LogLevels.Accepted.ToArray());
+        session.LogLevel.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string?>();
+            if (value is not null && Pretrain.Config.LogLevels.Canonical(value) is null)
+                result.AddError($"--log-level: '{value}' is not one of {string.Join(", ", Pretrain.Config.LogLevels.Names)} (or {string.Join(", ", Pretrain.Config.LogLevels.Aliases.Keys)})");
+        });
         root.Options.Add(session.LogLevel);
 
         foreach (var (group, create) in Registrations)

@@ -17,7 +17,7 @@ public sealed class CliSession(TextWriter output, TextWriter error, Func<RunCont
     /// <summary>`--log-level`, accepted by every command; null when not given.</summary>
     public Option<string?> LogLevel { get; } = new("--log-level")
     {
-        Description = "Log verbosity: verbose, debug, information, warning or error (overrides logging.level)",
+        Description = "Log verbosity: verbose, debug, information, warning or error; trace, info, warn and err are accepted too (overrides logging.level)",
         Recursive = true,
         HelpName = "LEVEL",
     };

@@ -53,9 +53,8 @@ public sealed class RunLog : IDisposable
         return new RunLog(logger, "");
     }
 
-    public static readonly string[] LevelNames = ["verbose", "debug", "information", "warning", "error"];
-
-    public static LogEventLevel ParseLevel(string name) => name switch
+    /// <summary>A level name or alias (<see cref="Pretrain.Config.LogLevels"/>).</summary>
+    public static LogEventLevel ParseLevel(string name) => Pretrain.Config.LogLevels.Canonical(name) switch
     {
         "verbose" => LogEventLevel.Verbose,
         "debug" => LogEventLevel.Debug,

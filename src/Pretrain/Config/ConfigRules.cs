@@ -10,8 +10,6 @@ namespace Pretrain.Config;
 /// </summary>
 internal sealed partial class ConfigRules(ConfigTree tree)
 {
-        public static readonly string[] LogLevels = ["verbose", "debug", "information", "warning", "error"];
-
     public static void Check(RunConfig config, ConfigTree tree) => new ConfigRules(tree).CheckAll(config);
 
     void CheckAll(RunConfig c)
@@ -25,7 +23,8 @@ internal sealed partial class ConfigRules(ConfigTree tree)
         CheckOptimizer(c.Optimizer);
         CheckTraining(c.Training);
         CheckEval(c.Eval);
-        OneOf(c.Logging.Level, "logging.level", LogLevels);
+        Require(LogLevels.Canonical(c.Logging.Level) is not null, "logging.level",
+            $"'{c.Logging.Level}' is not one of {string.Join(", ", LogLevels.Names)} (or {string.Join(", ", LogLevels.Aliases.Keys)})");
     }
 
     void CheckExperiment(ExperimentConfig e)

@@ -48,7 +48,7 @@ public class CliBasicsTests
 
         var badLevel = CliResult.Run(["config", "show", "--config", "x.yaml", "--log-level", "loud"]);
         Assert.Equal(2, badLevel.ExitCode);
-        Assert.Contains("loud", badLevel.ErrLine);
+        Assert.Contains("--log-level: 'loud' is not one of verbose, debug, information, warning, error (or trace, info, warn, err)", badLevel.ErrLine);
 
         var badDevice = CliResult.Run(["run", "--config", "x.yaml", "--device", "gpu"]);
         Assert.Equal(2, badDevice.ExitCode);

@@ -227,4 +227,25 @@ public class RunCommandTests
             ctx => { ctx.Log.Debug("details"); return 0; });
         Assert.Contains("details", LogMessages(dir.PathOf("run2")));
     }
+
+    [Theory]
+    [InlineData("info", "information")]
+    [InlineData("INFO", "information")]
+    [InlineData("warn", "warning")]
+    [InlineData("debug", "debug")]
+    [InlineData("trace", "verbose")]
+    [InlineData("err", "error")]
+    public void LogLevelAliasesAreAcceptedOnTheCommandLineAndInTheConfig(string alias, string level)
+    {
+        Assert.Equal(level, LogLevels.Canonical(alias));
+        using var dir = new TempConfigDir();
+        var file = dir.Write("x.yaml", $"logging:\n  level: {alias}\n");
+        Assert.Equal(0, CliResult.Run(["config", "validate", "--config", file]).ExitCode);
+        var runDir = dir.PathOf("run");
+        var r = CliResult.Run(["run", "--config", file, "--output", runDir, "--log-level", alias],
+            ctx => { ctx.Log.Verbose("v"); ctx.Log.Debug("d"); ctx.Log.Information("i"); ctx.Log.Warning("w"); ctx.Log.Error("e"); return 0; });
+        Assert.Equal(0, r.ExitCode);
+        var expected = new[] { "v", "d", "i", "w", "e" }[Array.IndexOf(LogLevels.Names, level)..];
+        Assert.Equal(expected, LogMessages(runDir).Where(m => m.Length == 1));
+    }
 }
