@@ -25,23 +25,26 @@ internal static class BenchCommands
         var steps = new Option<int>("--steps") { Description = "Timed steps after the warm-up", DefaultValueFactory = _ => 20, HelpName = "N" };
         var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up steps", DefaultValueFactory = _ => 3, HelpName = "N" };
         var json = JsonOption();
+        var device = DeviceOption.Create();
         var command = new Command("step", "Time full training steps (device augmentation, forward, backward, optimizer, EMA) of a config: median ms/step, images/s, peak RSS");
         options.AddTo(command);
         command.Options.Add(steps);
         command.Options.Add(warmup);
+        command.Options.Add(device);
         command.Options.Add(json);
         command.SetAction(parse =>
         {
             var cfg = options.Load(parse);
+            var deviceName = parse.GetValue(device);
             int n = parse.GetValue(steps), w = parse.GetValue(warmup);
             if (n < 1 || w < 0) throw new UserInputException("--steps must be ≥ 1 and --warmup ≥ 0");
             // Under mpirun/srun every rank times its steps; rank 0 prints (the all-reduce figure is its share).
-            using var collectives = Collectives.Create(preferNccl: DeviceOption.PrefersNccl(cfg.Experiment.Device));
+            using var collectives = Collectives.Create(preferNccl: DeviceOption.PrefersNccl(deviceName ?? cfg.Experiment.Device));
             var dp = new DataParallel(collectives);
             var dir = dp.Rank == 0 ? Directory.CreateTempSubdirectory("pretrain-bench-").FullName : Path.Combine(Path.GetTempPath(), $"pretrain-bench-rank{dp.Rank}-{Environment.ProcessId}");
             try
             {
-                var r = StepBench.Run(cfg, n, w, Serilog.Core.Logger.None, dir, dp: dp);
+                var r = StepBench.Run(cfg, n, w, Serilog.Core.Logger.None, dir, deviceName, dp);
                 if (dp.Rank != 0) return ExitCodes.Success;
                 if (parse.GetValue(json))
                     session.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
@@ -55,6 +58,7 @@ internal static class BenchCommands
                         ["steps"] = r.Steps,
                         ["method"] = cfg.Method.Name,
                         ["sdmp"] = cfg.Sdmp.Enabled,
+                        ["device"] = r.Device,
                         ["world_size"] = r.WorldSize,
                         ["allreduce_ms_per_step"] = Math.Round(r.MedianAllReduceMs, 2),
                         ["allreduce_share"] = Math.Round(r.MedianAllReduceMs / r.MedianMsPerStep, 4),
@@ -62,7 +66,7 @@ internal static class BenchCommands
                 else
                     session.Out.WriteLine($"{cfg.Method.Name}{(cfg.Sdmp.Enabled ? " + SDMP" : "")}: median {r.MedianMsPerStep:F1} ms/step " +
                                           $"(min {r.StepMs.Min():F1}, max {r.StepMs.Max():F1}) over {r.Steps} steps after {w} warm-up, " +
-                                          $"{r.ImagesPerSec:F1} images/s, CPU {r.MedianCpuMsPerStep:F0} ms/step, batch {r.Batch}, {r.Threads} threads, peak RSS {r.PeakRssMib:F0} MiB" +
+                                          $"{r.ImagesPerSec:F1} images/s, CPU {r.MedianCpuMsPerStep:F0} ms/step, batch {r.Batch}, {r.Device}, {r.Threads} threads, peak RSS {r.PeakRssMib:F0} MiB" +
                                           (r.WorldSize > 1 ? $"; {r.WorldSize} ranks, gradient all-reduce {r.MedianAllReduceMs:F1} ms/step ({100 * r.MedianAllReduceMs / r.MedianMsPerStep:F1}% of a step)" : ""));
             }
             finally

@@ -18,7 +18,7 @@ public static class StepBench
     /// wall time on a shared machine, so A/B comparisons can use it.</param>
     /// <param name="MedianAllReduceMs">Data-parallel: the gradient all-reduce's share of a step (0 in one process).</param>
     public sealed record Result(double MedianMsPerStep, double ImagesPerSec, double PeakRssMib, int Threads, int Batch, int Steps, double[] StepMs,
-        double MedianCpuMsPerStep, double MedianAllReduceMs = 0, int WorldSize = 1);
+        double MedianCpuMsPerStep, double MedianAllReduceMs = 0, int WorldSize = 1, string Device = "cpu");
 
     /// <param name="runDir">A scratch folder for the trainer's files (no TensorBoard is written).</param>
     /// <param name="dp">Data-parallel: every rank times its own steps (batch = the global batch).</param>
@@ -45,6 +45,7 @@ public static class StepBench
             var cpu0 = process.TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             trainer.TrainStep(raw, 0);
+            if (device.type == TorchSharp.DeviceType.CUDA) TorchSharp.torch.cuda.synchronize(device);   // kernels are asynchronous
             sw.Stop();
             process.Refresh();
             if (i < warmup) continue;
@@ -54,7 +55,7 @@ public static class StepBench
         }
         double median = Median(times);
         return new Result(median, cfg.Training.BatchSize * 1000.0 / median, PeakMemory.PeakRssMib(), TorchSharp.torch.get_num_threads(),
-            cfg.Training.BatchSize, steps, times.ToArray(), Median(cpu), Median(allReduce), dp.World);
+            cfg.Training.BatchSize, steps, times.ToArray(), Median(cpu), Median(allReduce), dp.World, device.ToString());
     }
 
     private static double Median(IEnumerable<double> xs)
