@@ -4,20 +4,17 @@
 #
 #   scripts/mpirun_local.sh 2 configs/quickstart.yaml runs/quickstart_2ranks [pretrain run options]
 #
-# The same command resumes: --resume auto continues from the newest valid checkpoint of RUN_DIR.
+# Runs the published pretrain (scripts/publish.sh, once; PRETRAIN overrides). The same command resumes: --resume auto continues from the newest valid checkpoint of RUN_DIR.
 # training.batch_size is the global batch; each rank takes batch/NP samples per step.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib/find_pretrain.sh"
 np=${1:?usage: scripts/mpirun_local.sh NP CONFIG RUN_DIR [pretrain run options]}
 config=${2:?usage: scripts/mpirun_local.sh NP CONFIG RUN_DIR [pretrain run options]}
 run_dir=${3:?usage: scripts/mpirun_local.sh NP CONFIG RUN_DIR [pretrain run options]}
 shift 3
 command -v mpirun >/dev/null || { echo "mpirun not found: apt-get install openmpi-bin libopenmpi-dev" >&2; exit 2; }
-if [ -z "${PRETRAIN:-}" ]; then
-  dotnet build src/Pretrain.Cli -c Release -p:TorchBackend="${TORCH_BACKEND:-cpu}" -v quiet -nologo >&2
-  PRETRAIN=src/Pretrain.Cli/bin/Release/net10.0/linux-x64/pretrain.dll
-fi
+find_pretrain   # the published pretrain (scripts/publish.sh); PRETRAIN overrides
 # --oversubscribe: more ranks than cores is allowed (tests, small machines); root needs --allow-run-as-root.
 root=(); [ "$(id -u)" -eq 0 ] && root=(--allow-run-as-root)
 exec mpirun "${root[@]}" --oversubscribe -np "$np" -x TERM=dumb \
-  dotnet "$PRETRAIN" run --config "$config" --output "$run_dir" --resume auto "$@"
+  "${PRETRAIN_CMD[@]}" run --config "$config" --output "$run_dir" --resume auto "$@"

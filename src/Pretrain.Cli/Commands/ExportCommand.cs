@@ -26,9 +26,13 @@ internal static class ExportCommand
             var files = BackboneExport.Write(model, which, path);
             session.Out.WriteLine($"{files.Safetensors}");
             session.Out.WriteLine($"{files.TorchSharp}");
-            session.Out.WriteLine(files.Metadata.TryGetValue("timm_model", out var timm)
-                ? $"backbone '{which}' of {model.CheckpointPath} (step {model.Step}); loads into timm '{timm}'"
-                : $"backbone '{which}' of {model.CheckpointPath} (step {model.Step})");
+            session.Out.WriteLine($"{files.Check}");
+            var m = files.Metadata;
+            var loads = m.TryGetValue("timm_model", out var timm) ? $"loads into timm '{timm}' (strict)"
+                : m.TryGetValue("torchvision_model", out var tv) ? $"loads into torchvision '{tv}' (strict, fc aside)"
+                : m.TryGetValue("python_constructor", out var ctor) ? $"no stock model has this architecture; it loads (strict) into {ctor}"
+                : "no stock timm/torchvision model has this architecture (the CIFAR stem)";
+            session.Out.WriteLine($"backbone '{which}' of {model.CheckpointPath} (step {model.Step}); {loads}");
             return ExitCodes.Success;
         }));
         return command;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Pretrain.Config;
 using Pretrain.Models;
+using static TorchSharp.torch;
 
 namespace Pretrain.Eval;
 
@@ -11,11 +12,18 @@ namespace Pretrain.Eval;
 /// </summary>
 public static class BackboneExport
 {
-    public sealed record Files(string Safetensors, string TorchSharp, IReadOnlyDictionary<string, string> Metadata);
+    public sealed record Files(string Safetensors, string TorchSharp, string Check, IReadOnlyDictionary<string, string> Metadata);
 
     /// <summary>The TorchSharp file beside a safetensors path: backbone.safetensors → backbone.torchsharp.bin.</summary>
     public static string TorchSharpPath(string safetensorsPath) =>
         Path.ChangeExtension(safetensorsPath, null) + ".torchsharp.bin";
+
+    /// <summary>The interop check file beside it: backbone.safetensors → backbone.check.safetensors.</summary>
+    public static string CheckPath(string safetensorsPath) =>
+        Path.ChangeExtension(safetensorsPath, null) + ".check.safetensors";
+
+    /// <summary>Images in the check file (a fixed-seed normal draw, the normalised-input scale).</summary>
+    public const int CheckImages = 2;
 
     public static Files Write(PretrainedModel model, string which, string safetensorsPath)
     {
@@ -27,7 +35,34 @@ public static class BackboneExport
         SafetensorsFile.Write(safetensorsPath, TimmNames.Tensors(backbone), metadata);
         var tsPath = TorchSharpPath(safetensorsPath);
         backbone.save(tsPath);
-        return new Files(Path.GetFullPath(safetensorsPath), Path.GetFullPath(tsPath), metadata);
+        var checkPath = CheckPath(safetensorsPath);
+        WriteCheck(backbone, imageSize, checkPath);
+        return new Files(Path.GetFullPath(safetensorsPath), Path.GetFullPath(tsPath), Path.GetFullPath(checkPath), metadata);
+    }
+
+    /// <summary>
+    /// A fixed input and the backbone's features for it (eval mode: BatchNorm running statistics), so a
+    /// reader in another framework (scripts/check_export.py) can prove it computes the same function.
+    /// </summary>
+    private static void WriteCheck(Backbone backbone, int imageSize, string path)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var wasTraining = backbone.training;
+        backbone.eval();
+        try
+        {
+            var gen = new Generator(20240611, CPU);
+            var input = randn([CheckImages, 3, imageSize, imageSize], generator: gen);
+            var device = backbone.parameters().First().device;
+            var features = backbone.call(input.to(device)).cpu();
+            SafetensorsFile.Write(path, new Dictionary<string, Tensor> { ["input"] = input, ["features"] = features },
+                new Dictionary<string, string> { ["format"] = "pt", ["what"] = "input [N,3,H,W] and the exported backbone's eval-mode features for it" });
+        }
+        finally
+        {
+            backbone.train(wasTraining);
+        }
     }
 
     private static Dictionary<string, string> Metadata(PretrainedModel model, string which, Backbone backbone, int imageSize)
@@ -54,7 +89,8 @@ public static class BackboneExport
             m["num_heads"] = s.NumHeads.ToString(CultureInfo.InvariantCulture);
             m["pos_embed"] = s.PosEmbed == PositionEmbeddingKind.SinCos ? "fixed 2-D sin-cos table (exported for timm; not trained)" : "learned";
         }
-        if (TimmNames.TimmModel(backbone, imageSize) is { } timm) m["timm_model"] = timm;
+        if (TimmNames.StockModel(backbone, imageSize) is { } stock) m[backbone is VisionTransformer ? "timm_model" : "torchvision_model"] = stock;
+        if (TimmNames.Constructor(backbone, imageSize) is { } constructor) m["python_constructor"] = constructor;
         return m;
     }
 }

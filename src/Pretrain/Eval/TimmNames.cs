@@ -41,14 +41,53 @@ public static class TimmNames
         foreach (var (name, target) in targets) target.copy_(source[name]);
     }
 
-    /// <summary>The timm model these weights load into unchanged, or null when there is none.</summary>
-    public static string? TimmModel(Backbone backbone, int imageSize) => backbone switch
+    /// <summary>
+    /// The stock timm model (ViT) or torchvision model (ResNet) these weights load into unchanged, or null:
+    /// only when every architectural field matches (for a ViT: image size, patch size, width, depth, heads,
+    /// MLP ratio and qkv bias; timm's vit_small has 6 heads, so MoCo v3's 12-head ViT-S is not it).
+    /// </summary>
+    public static string? StockModel(Backbone backbone, int imageSize) => backbone switch
     {
-        VisionTransformer { Settings: { PatchSize: 16, EmbedDim: 192, Depth: 12 } } when imageSize == 224 => "vit_tiny_patch16_224",
-        VisionTransformer { Settings: { PatchSize: 16, EmbedDim: 384, Depth: 12 } } when imageSize == 224 => "vit_small_patch16_224",
-        VisionTransformer { Settings: { PatchSize: 16, EmbedDim: 768, Depth: 12 } } when imageSize == 224 => "vit_base_patch16_224",
-        ResNet { Settings: { CifarStem: false, Block: BlockKind.Basic, Layers: [2, 2, 2, 2], Widths: [64, 128, 256, 512] } } => "resnet18",
-        ResNet { Settings: { CifarStem: false, Block: BlockKind.Bottleneck, Layers: [3, 4, 6, 3], Widths: [64, 128, 256, 512] } } => "resnet50",
+        VisionTransformer v when imageSize == 224 && v.Settings is { PatchSize: 16, Depth: 12, MlpRatio: 4.0, QkvBias: true } s =>
+            (s.EmbedDim, s.NumHeads) switch
+            {
+                (192, 3) => "vit_tiny_patch16_224",
+                (384, 6) => "vit_small_patch16_224",
+                (768, 12) => "vit_base_patch16_224",
+                _ => null,
+            },
+        ResNet { Settings: { CifarStem: false, Widths: [64, 128, 256, 512] } r } => (r.Block, r.Layers) switch
+        {
+            (BlockKind.Basic, [2, 2, 2, 2]) => "resnet18",
+            (BlockKind.Bottleneck, [3, 4, 6, 3]) => "resnet50",
+            _ => null,
+        },
         _ => null,
     };
+
+    /// <summary>
+    /// The Python expression that builds a model these weights load into with strict=True (classifier
+    /// aside): the stock model when there is one, else the constructor with every architectural argument;
+    /// null for a ResNet no torchvision constructor builds (the CIFAR stem, other widths).
+    /// </summary>
+    public static string? Constructor(Backbone backbone, int imageSize)
+    {
+        var stock = StockModel(backbone, imageSize);
+        switch (backbone)
+        {
+            case VisionTransformer v:
+                if (stock is not null) return $"timm.create_model(\"{stock}\", num_classes=0)";
+                var s = v.Settings;
+                return "timm.models.vision_transformer.VisionTransformer(" +
+                       $"img_size={imageSize}, patch_size={s.PatchSize}, embed_dim={s.EmbedDim}, depth={s.Depth}, num_heads={s.NumHeads}, " +
+                       $"mlp_ratio={s.MlpRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)}, qkv_bias={(s.QkvBias ? "True" : "False")}, num_classes=0)";
+            case ResNet r:
+                if (stock is not null) return $"torchvision.models.{stock}()";
+                if (r.Settings.CifarStem || !r.Settings.Widths.SequenceEqual([64, 128, 256, 512])) return null;
+                var block = r.Settings.Block == BlockKind.Basic ? "BasicBlock" : "Bottleneck";
+                return $"torchvision.models.resnet.ResNet(torchvision.models.resnet.{block}, [{string.Join(", ", r.Settings.Layers)}])";
+            default:
+                return null;
+        }
+    }
 }

@@ -108,4 +108,31 @@ public class ExportTests
         viaTorchSharp.eval();
         Assert.True(source.call(x).eq(viaTorchSharp.call(x)).all().item<bool>());
     }
+
+    [Fact]
+    public void AStockModelIsNamedOnlyWhenEveryArchitecturalFieldMatches()
+    {
+        // MoCo v3's ViT-S has 12 heads, timm's vit_small_patch16_224 has 6: no stock name, the constructor instead.
+        using var mocoVitS = new VisionTransformer(new VitSettings(224, 16, 384, 12, 12));
+        Assert.Null(TimmNames.StockModel(mocoVitS, 224));
+        Assert.Equal("timm.models.vision_transformer.VisionTransformer(img_size=224, patch_size=16, embed_dim=384, depth=12, num_heads=12, mlp_ratio=4, qkv_bias=True, num_classes=0)",
+            TimmNames.Constructor(mocoVitS, 224));
+        using var dinoVitS = new VisionTransformer(new VitSettings(224, 16, 384, 12, 6, PosEmbed: Pretrain.Config.PositionEmbeddingKind.Learned));
+        Assert.Equal("vit_small_patch16_224", TimmNames.StockModel(dinoVitS, 224));
+        Assert.Equal("timm.create_model(\"vit_small_patch16_224\", num_classes=0)", TimmNames.Constructor(dinoVitS, 224));
+        Assert.Null(TimmNames.StockModel(dinoVitS, 96));              // another image size: another pos_embed shape
+        using var noBias = new VisionTransformer(new VitSettings(224, 16, 192, 12, 3, QkvBias: false));
+        Assert.Null(TimmNames.StockModel(noBias, 224));
+        Assert.Contains("qkv_bias=False", TimmNames.Constructor(noBias, 224));
+
+        using var r18 = new ResNet(ResNetSettings.ResNet18());
+        Assert.Equal("resnet18", TimmNames.StockModel(r18, 224));
+        Assert.Equal("torchvision.models.resnet18()", TimmNames.Constructor(r18, 224));
+        using var cifar = new ResNet(ResNetSettings.ResNet18(cifarStem: true));
+        Assert.Null(TimmNames.StockModel(cifar, 32));
+        Assert.Null(TimmNames.Constructor(cifar, 32));
+        using var free = new ResNet(new ResNetSettings(Pretrain.Config.BlockKind.Basic, [1, 1, 1, 1], [64, 128, 256, 512]));
+        Assert.Null(TimmNames.StockModel(free, 224));
+        Assert.Equal("torchvision.models.resnet.ResNet(torchvision.models.resnet.BasicBlock, [1, 1, 1, 1])", TimmNames.Constructor(free, 224));
+    }
 }
