@@ -60,7 +60,12 @@ public sealed record DataSplits(IDataSplit Train, IDataSplit? Val)
                 string? root = cfg.Path;
                 string trainRoot = cfg.TrainPath ?? ChildIfPresent(Required(root, "data.path"), "train") ?? root!;
                 string? valRoot = cfg.ValPath ?? (root != null && cfg.TrainPath == null ? ChildIfPresent(root, "val") : null);
-                return (ImageFolderReader.Read(trainRoot, decoder), valRoot != null ? ImageFolderReader.Read(valRoot, decoder) : null);
+                var train = ImageFolderReader.Read(trainRoot, decoder);
+                // A val file list labels a flat val folder (ImageNet's val/): `file,wnid` or `file,index` lines.
+                var val = valRoot == null ? null
+                    : File.Exists(valRoot) ? FileListReader.Read(valRoot, decoder, train.Classes)
+                    : ImageFolderReader.Read(valRoot, decoder);
+                return (train, val);
             }
             case DataSourceKind.Cifar10:
             case DataSourceKind.Cifar100:

@@ -95,6 +95,30 @@ public class SourceTests
         Assert.Equal(-1L, FileListReader.Read(f.Path("unl.txt"), Decoder).Label(0));
     }
 
+    [Fact]
+    public void AFlatValFolderIsLabelledByAFileListOfClassNamesOrIndices()
+    {
+        // ImageNet's layout: train/<wnid>/*.JPEG, a flat val/ and a list `file,wnid` (or `file,index`).
+        using var f = new TestFiles();
+        f.Solid(8, 8, 10, 10, 10, "train", "n02", "a.png");
+        f.Solid(8, 8, 20, 20, 20, "train", "n01", "b.png");
+        f.Solid(8, 8, 30, 30, 30, "val", "v1.png");
+        f.Solid(8, 8, 40, 40, 40, "val", "v2.png");
+        File.WriteAllText(f.Path("val", "val.txt"), "v1.png,n02\nv2.png,0\n");
+        var splits = DataSplits.Open(new DataConfig { Source = "imagefolder", TrainPath = f.Path("train"), ValPath = f.Path("val", "val.txt") }, 0);
+        Assert.True(splits.Labelled);
+        Assert.Equal(["n01", "n02"], splits.Val!.Classes);
+        Assert.Equal([1L, 0L], new[] { splits.Val.Label(0), splits.Val.Label(1) });
+        Assert.Equal(((byte)30, (byte)30, (byte)30), splits.Val.Load(0).At(0, 0));
+
+        File.WriteAllText(f.Path("val", "bad.txt"), "v1.png,n03\n");
+        var e = Assert.Throws<DataException>(() => DataSplits.Open(new DataConfig { Source = "imagefolder", TrainPath = f.Path("train"), ValPath = f.Path("val", "bad.txt") }, 0));
+        Assert.Equal($"{f.Path("val", "bad.txt")}:1: label 'n03' is neither a class of the train folder (2 classes, e.g. 'n01') nor a class index", e.Message);
+        File.WriteAllText(f.Path("val", "past.txt"), "v1.png,2\n");
+        e = Assert.Throws<DataException>(() => DataSplits.Open(new DataConfig { Source = "imagefolder", TrainPath = f.Path("train"), ValPath = f.Path("val", "past.txt") }, 0));
+        Assert.Contains(":1: label 2 is past the train folder's 2 classes", e.Message);
+    }
+
     private static byte[] CifarRecord(byte[] labelBytes, int seed)
     {
         var rec = new byte[labelBytes.Length + 3072];
