@@ -67,6 +67,7 @@ public sealed class Trainer : IDisposable
     public TrainLoader Loader => _loader;
     public long Step { get; private set; }
     public ISslMethod Method => _method;
+    public IOptimizer Optimizer => _optimizer;
     public Device Device => _device;
 
     /// <summary>Milliseconds the last step spent in the gradient all-reduce (0 in one process).</summary>
