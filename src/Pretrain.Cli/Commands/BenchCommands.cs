@@ -59,6 +59,7 @@ internal static class BenchCommands
                         ["method"] = cfg.Method.Name,
                         ["sdmp"] = cfg.Sdmp.Enabled,
                         ["device"] = r.Device,
+                        ["precision"] = cfg.Training.Precision,
                         ["world_size"] = r.WorldSize,
                         ["allreduce_ms_per_step"] = Math.Round(r.MedianAllReduceMs, 2),
                         ["allreduce_share"] = Math.Round(r.MedianAllReduceMs / r.MedianMsPerStep, 4),

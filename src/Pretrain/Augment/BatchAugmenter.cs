@@ -1,3 +1,4 @@
+using Pretrain.Common;
 using Pretrain.Config;
 using Pretrain.Data;
 using TorchSharp;
@@ -30,18 +31,53 @@ public sealed class BatchAugmenter
     /// shares the view's array.</summary>
     public Tensor Apply(RawView view, Device device, bool normalize = true)
     {
-        int b = view.SampleKeys.Length;
+        using var uploaded = Upload(view, device);
+        return Apply(view, uploaded, normalize);
+    }
+
+    /// <summary>Every view of a batch on its way to the device (see <see cref="StagedBatch"/>).</summary>
+    public static StagedBatch Stage(RawBatch raw, Device device) =>
+        new(raw, raw.Views.Select(v => Upload(v, device)).ToArray());
+
+    /// <summary>View <paramref name="index"/> of a staged batch, finished as <see cref="Apply(RawView, Device, bool)"/> does.</summary>
+    public Tensor Apply(StagedBatch staged, int index, bool normalize = true) =>
+        Apply(staged.Raw.Views[index], staged.Uploaded(index), normalize);
+
+    /// <summary>The view's buffer on the device, as it is: normalized float [B,3,S,S] when the loader
+    /// finished it, else uint8 [B,S,S,3]. On the CPU it shares the managed array (no copy); on CUDA it
+    /// is a non-blocking copy from pinned memory (<see cref="HostToDevice"/>). Owned by the caller.</summary>
+    public static Tensor Upload(RawView view, Device device)
+    {
+        int b = view.SampleKeys.Length, s = view.CropSize;
         using var scope = NewDisposeScope();
-        using var _ = no_grad();
+        Tensor host;
         if (view.Normalized is { } finished)
         {
-            long count = (long)b * 3 * view.CropSize * view.CropSize;
+            long count = (long)b * 3 * s * s;
             if (finished.LongLength != count)
-                throw new ArgumentException($"expected {count} floats for {b}×3×{view.CropSize}×{view.CropSize}, got {finished.LongLength}");
-            var y = frombuffer(finished, ScalarType.Float32, count).view(b, 3, view.CropSize, view.CropSize).to(device);
+                throw new ArgumentException($"expected {count} floats for {b}×3×{s}×{s}, got {finished.LongLength}");
+            host = frombuffer(finished, ScalarType.Float32, count).view(b, 3, s, s);
+        }
+        else
+        {
+            long count = (long)b * s * s * 3;
+            if (view.Pixels.LongLength != count)
+                throw new ArgumentException($"expected {count} bytes for {b}×{s}×{s}×3, got {view.Pixels.LongLength}");
+            host = frombuffer(view.Pixels, ScalarType.Byte, count).view(b, s, s, 3);
+        }
+        return HostToDevice.Copy(host, device).DetachFromDisposeScope();
+    }
+
+    private Tensor Apply(RawView view, Tensor uploaded, bool normalize)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        if (view.Normalized is not null)
+        {
+            var y = uploaded.alias();
             return scope.MoveToOuter(normalize ? y : Denormalize(y));
         }
-        var x = ToTensor(view.Pixels, b, view.CropSize, device);
+        var x = ToFloat(uploaded);
         ApplyInPlace(x, PhotometricParams.Draw(view.Config, view.SampleKeys));
         if (normalize) NormalizeInPlace(x);
         return scope.MoveToOuter(x);
@@ -62,12 +98,19 @@ public sealed class BatchAugmenter
             throw new ArgumentException($"expected {count} bytes for {batch}×{size}×{size}×3, got {hwc.LongLength}");
         using var scope = NewDisposeScope();
         // Shares the managed array (no copy); only the uint8 bytes travel to the device, a quarter of
-        // the float volume. One copy_ both converts and transposes HWC → CHW, then one in-place scale.
-        var raw = frombuffer(hwc, ScalarType.Byte, count).view(batch, size, size, 3).to(device);
-        var x = empty([batch, 3, size, size], ScalarType.Float32, device);
+        // the float volume.
+        var raw = HostToDevice.Copy(frombuffer(hwc, ScalarType.Byte, count).view(batch, size, size, 3), device);
+        return scope.MoveToOuter(ToFloat(raw));
+    }
+
+    /// <summary>uint8 [B,S,S,3] on the device → float [B,3,S,S] in [0,1]: one copy_ both converts and
+    /// transposes HWC → CHW, then one in-place scale.</summary>
+    private static Tensor ToFloat(Tensor raw)
+    {
+        var x = empty([raw.shape[0], 3, raw.shape[1], raw.shape[2]], ScalarType.Float32, raw.device);
         x.copy_(raw.permute(0, 3, 1, 2));
         x.div_(255.0);
-        return scope.MoveToOuter(x);
+        return x;
     }
 
     /// <summary>x · std + mean per channel, as a new tensor (undoes Normalize).</summary>
@@ -92,8 +135,8 @@ public sealed class BatchAugmenter
     }
 
     private (Tensor Mean, Tensor Std) ChannelStats(Tensor x) => (
-        tensor(_cfg.Mean, dtype: x.dtype, device: x.device).view(1, 3, 1, 1),
-        tensor(_cfg.Std, dtype: x.dtype, device: x.device).view(1, 3, 1, 1));
+        HostToDevice.Copy(tensor(_cfg.Mean, dtype: x.dtype), x.device).view(1, 3, 1, 1),
+        HostToDevice.Copy(tensor(_cfg.Std, dtype: x.dtype), x.device).view(1, 3, 1, 1));
 
     internal static Tensor ApplyInPlace(Tensor x, PhotometricParams p)
     {
@@ -113,7 +156,7 @@ public sealed class BatchAugmenter
             host[5 * i + PhotometricParams.HueOp] = (float)p.Hue[i];
             host[5 * i + SigmaColumn] = (float)p.Sigma[i];
         }
-        var param = tensor(host, dtype: ScalarType.Float32).view(b, 5).to(x.device);
+        var param = HostToDevice.From(host, [b, 5], x.device);
 
         int[] Where(bool[] flags) => Enumerable.Range(0, b).Where(i => flags[i]).ToArray();
         var plan = ColorJitter.MakePlan(p);

@@ -1,3 +1,4 @@
+using Pretrain.Common;
 using static TorchSharp.torch;
 
 namespace Pretrain.Augment;
@@ -36,7 +37,7 @@ internal sealed class BatchSubsets
             }
             _identity[i] = identity;
         }
-        _indices = tensor(all, dtype: ScalarType.Int64).to(device);
+        _indices = HostToDevice.From(all, [all.Length], device);
     }
 
     public int Length(int set) => _length[set];

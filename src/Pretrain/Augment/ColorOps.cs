@@ -1,3 +1,4 @@
+using Pretrain.Common;
 using static TorchSharp.torch;
 
 namespace Pretrain.Augment;
@@ -77,7 +78,7 @@ public static class ColorOps
     internal static Tensor RampBias(Tensor like) => Channels(like, -1, 2, 2);
 
     private static Tensor Channels(Tensor like, float r, float g, float b) =>
-        tensor(new[] { r, g, b }, dtype: like.dtype, device: like.device).view(1, 3, 1, 1);
+        HostToDevice.From(new[] { r, g, b }, [3], like.device).to(like.dtype).view(1, 3, 1, 1);
 
     /// <summary>A [N] (or [N,1,1,1]) parameter as [N,1,1,1] in x's dtype and device.</summary>
     internal static Tensor PerSample(Tensor p, Tensor x)

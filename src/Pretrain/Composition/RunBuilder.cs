@@ -9,6 +9,7 @@ using Pretrain.Optim;
 using Pretrain.Schedules;
 using Pretrain.Training;
 using Serilog;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pretrain.Composition;
@@ -84,6 +85,7 @@ public static class RunBuilder
         log.Information("Data: {Train}; photometric ops in the {Stage}", splits.Train.Description,
             PhotometricStage.InLoader(stage ?? cfg.Augment.StageKind, device) ? "loader workers" : "device");
 
+        Precision(cfg, device, log);
         manual_seed(cfg.Experiment.Seed);
         var method = MethodFactory.Create(cfg, plan, device, dp);
         var groups = ParamGroups.For(method.Online, MethodDefaults.NoDecay(cfg));
@@ -103,6 +105,24 @@ public static class RunBuilder
             log.Information("Data-parallel over {World} ranks ({Transport}): {Local} samples per rank and step, SDMP partners {Partners}",
                 dp.World, dp.Collectives.Name, cfg.Training.BatchSize / dp.World, cfg.Sdmp.Partners);
         return new TrainerParts(cfg, device, loader, augmenter, method, groups, optimizer, schedule, plan, store, metrics, monitors, dp);
+    }
+
+    /// <summary>training.precision and training.tf32 on this device: on CUDA the TF32 switches of cuBLAS and
+    /// cuDNN follow training.tf32 (both off unless asked, so fp32 means fp32); on a CPU without AMX a bf16
+    /// run gets one warning line that it will be slower than fp32.</summary>
+    public static void Precision(RunConfig cfg, Device device, ILogger log)
+    {
+        if (device.type == DeviceType.CUDA)
+        {
+            backends.cuda.matmul.allow_tf32 = cfg.Training.Tf32;
+            backends.cudnn.allow_tf32 = cfg.Training.Tf32;
+        }
+        var cpuinfo = File.Exists("/proc/cpuinfo") ? File.ReadAllText("/proc/cpuinfo") : null;
+        var cpu = Diagnostics.CpuFacts.Parse(cpuinfo, null, null, Environment.ProcessorCount);
+        if (Diagnostics.PrecisionAdvice.CpuWarning(cfg.Training.PrecisionKind, device.type == DeviceType.CPU, cpu) is { } warning)
+            log.Warning("{Warning:l}", warning);
+        log.Information("Precision: {Precision}{Tf32}", cfg.Training.Precision,
+            device.type == DeviceType.CUDA ? $", TF32 {(cfg.Training.Tf32 ? "on" : "off")}" : "");
     }
 
     /// <summary>A trainer for the config: device, data and every part built here.</summary>

@@ -45,7 +45,8 @@ public static class StepBench
             var cpu0 = process.TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             trainer.TrainStep(raw, 0);
-            if (device.type == TorchSharp.DeviceType.CUDA) TorchSharp.torch.cuda.synchronize(device);   // kernels are asynchronous
+            // A step that reads no loss value leaves the device running: wait for it, so the time is the step's.
+            if (device.type == TorchSharp.DeviceType.CUDA) TorchSharp.torch.cuda.synchronize(device);
             sw.Stop();
             process.Refresh();
             if (i < warmup) continue;

@@ -22,6 +22,10 @@ public enum NoDecayRule { Auto, None, BiasAndNorm }
 /// <summary>optimizer.clip_mode: each gradient on its own (DINO) or one global norm (torch clip_grad_norm_).</summary>
 public enum GradClipMode { PerParam, Global }
 
+/// <summary>training.precision: fp32 everywhere, or bf16 compute for Linear, attention and convolution
+/// layers with fp32 master weights, optimizer state, normalisation statistics, losses and EMA.</summary>
+public enum PrecisionKind { Fp32, Bf16 }
+
 /// <summary>data.source</summary>
 public enum DataSourceKind { Synthetic, Imagefolder, Cifar10, Cifar100, Idx, Filelist }
 

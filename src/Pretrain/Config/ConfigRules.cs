@@ -204,6 +204,7 @@ internal sealed partial class ConfigRules(ConfigTree tree)
         AtLeast(t.CheckpointEveryEpochs, 1, "training.checkpoint_every_epochs");
         AtLeast(t.CheckpointEverySteps, 0, "training.checkpoint_every_steps");
         AtLeast(t.KeepLast, 1, "training.keep_last");
+        OneOf<PrecisionKind>(t.Precision, "training.precision");
     }
 
     void CheckEval(EvalConfig e)

@@ -264,6 +264,12 @@ public sealed class TrainingConfig
     public int KeepLast { get; set; } = 3;
     /// <summary>At the end, probe the backbone on the labelled split and compare with a random init.</summary>
     public bool FinalProbe { get; set; } = false;
+    /// <summary>fp32 | bf16: the dtype Linear, attention and convolution layers compute in. Master weights,
+    /// optimizer state, LayerNorm/BatchNorm statistics, losses, the DINO center and the EMA stay fp32.</summary>
+    public string Precision { get; set; } = "fp32";
+    [YamlIgnore] public PrecisionKind PrecisionKind => Choice<PrecisionKind>.Parse(Precision);
+    /// <summary>CUDA only: let fp32 matmuls and convolutions use TF32 tensor cores (torch allow_tf32).</summary>
+    public bool Tf32 { get; set; } = false;
 }
 
 public sealed class EvalConfig

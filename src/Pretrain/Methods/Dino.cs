@@ -36,6 +36,9 @@ public sealed class Dino : ISslMethod
         var teacher = Build(cfg.Model, imageSize, dropPath: 0.0);
         _pair = new EmaPair<DinoNetwork, DinoNetwork>(student, teacher, device, new EmaRoles("dino", "student", "teacher", ProbeTargetByDefault: true),
             s => s.backbone, t => t.backbone);
+        Precision = ComputePrecision.Of(cfg.Training.PrecisionKind);
+        ComputePrecision.Apply(_pair.Online, Precision);
+        ComputePrecision.Apply(_pair.Target, Precision);
         _center = new DinoCenter(_cfg.OutDim, _cfg.CenterMomentum, device);
         _sdmp = SdmpPart.From(cfg.Sdmp, honoursViewSwap: false, _dp);
         _momentum = CosineSchedule.PerIteration(_cfg.MomentumTeacher, 1.0, plan.Epochs, plan.StepsPerEpoch);
@@ -49,6 +52,8 @@ public sealed class Dino : ISslMethod
     }
 
     public string Name => "dino";
+    /// <summary>training.precision of student and teacher; the losses and the center always see fp32.</summary>
+    public ComputePrecision Precision { get; }
     public nn.Module Online => _pair.Online;
     public DinoNetwork Student => _pair.Online;
     public DinoNetwork Teacher => _pair.Target;

@@ -23,7 +23,8 @@ public sealed class DinoNetwork : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => head.call(backbone.call(x));
 
-    /// <summary>Crops in order, each [B, C, H, W]; returns head outputs crop-major ([crops·B, out]).</summary>
+    /// <summary>Crops in order, each [B, C, H, W]; returns head outputs crop-major ([crops·B, out]), in fp32
+    /// whatever the compute precision (the losses and the center take them).</summary>
     /// <param name="dp">Data-parallel: BatchNorm statistics over every rank's group (one BatchNorm call per
     /// group, as DINO), drop-path masks drawn for the global batch of each crop.</param>
     public Tensor Forward(IReadOnlyList<Tensor> crops, DataParallel? dp = null)
@@ -37,7 +38,7 @@ public sealed class DinoNetwork : nn.Module<Tensor, Tensor>
                 features.Add(backbone.call(group));
         }
         using (BatchLayout.Scope(head, normChunks: 1, dp))
-            return head.call(features.Count == 1 ? features[0] : cat(features));
+            return ComputePrecision.Float32(head.call(features.Count == 1 ? features[0] : cat(features)));
     }
 
     /// <summary>Runs of consecutive crops with the same height and width, as (first index, count):

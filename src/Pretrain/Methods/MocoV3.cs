@@ -34,6 +34,9 @@ public sealed class MocoV3 : ISslMethod
         var momentum = BuildEncoder(cfg);
         _pair = new EmaPair<MocoQueryEncoder, MocoEncoder>(query, momentum, device, new EmaRoles("mocov3", "query", "momentum", ProbeTargetByDefault: false),
             q => q.encoder.backbone, k => k.backbone, emaSource: query.encoder);
+        Precision = ComputePrecision.Of(cfg.Training.PrecisionKind);
+        ComputePrecision.Apply(_pair.Online, Precision);
+        ComputePrecision.Apply(_pair.Target, Precision);
         _sdmp = SdmpPart.From(cfg.Sdmp, honoursViewSwap: true, _dp);
     }
 
@@ -44,6 +47,8 @@ public sealed class MocoV3 : ISslMethod
     }
 
     public string Name => "mocov3";
+    /// <summary>training.precision of both encoders; the losses always see fp32.</summary>
+    public ComputePrecision Precision { get; }
     public nn.Module Online => _pair.Online;
     public Backbone ProbeBackbone(string which = "default") => _pair.Backbone(which);
 
@@ -94,7 +99,7 @@ public sealed class MocoV3 : ISslMethod
     private Tensor QueryForward(Tensor x, int chunks)
     {
         using var _ = BatchLayout.Scope(_pair.Online, chunks, _dp);
-        return _pair.Online.call(x);
+        return ComputePrecision.Float32(_pair.Online.call(x));
     }
 
     /// <summary>Keys need no autograd at all: inference mode skips its bookkeeping (cheaper than no_grad);
@@ -104,7 +109,7 @@ public sealed class MocoV3 : ISslMethod
         Tensor keys;
         using (inference_mode())
         using (BatchLayout.Scope(_pair.Target, chunks, _dp))
-            keys = _pair.Target.call(x);
+            keys = ComputePrecision.Float32(_pair.Target.call(x));
         return keys.clone();
     }
 

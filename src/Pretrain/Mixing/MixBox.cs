@@ -1,3 +1,4 @@
+using Pretrain.Common;
 using static TorchSharp.torch;
 
 namespace Pretrain.Mixing;
@@ -26,10 +27,10 @@ public readonly record struct MixBox(int Top, int Bottom, int Left, int Right)
             flat[4 * i + 2] = boxes[i].Left;
             flat[4 * i + 3] = boxes[i].Right;
         }
-        return tensor(flat, [boxes.Count, 4], ScalarType.Int64, device);
+        return HostToDevice.From(flat, [boxes.Count, 4], device);
     }
 
     /// <summary>Per-sample λ of the boxes as a float32 [n] tensor.</summary>
     public static Tensor LambdaTensor(IReadOnlyList<MixBox> boxes, int height, int width, Device device) =>
-        tensor(boxes.Select(b => b.LambdaIn(height, width)).ToArray(), [boxes.Count], ScalarType.Float32, device);
+        HostToDevice.From(boxes.Select(b => b.LambdaIn(height, width)).ToArray(), [boxes.Count], device);
 }

@@ -46,7 +46,7 @@ public sealed class SdmpMixer
         {
             case MixOp.Mixup:
             {
-                var l = tensor(lam, [n], ScalarType.Float32, x1.device);
+                var l = HostToDevice.From(lam, [n], x1.device);
                 return new MixResult(Mixup.Apply(x1, l), Mixup.Apply(x2, l), l, l, op);
             }
             case MixOp.CutMix:
@@ -87,7 +87,7 @@ public sealed class SdmpMixer
     }
 
     private static Tensor NominalLambda(Tensor x, float[] lam) =>
-        tensor(lam.Select(l => ResizeMixGeometry.Lambda(Height(x), Width(x), l)).ToArray(), [lam.Length], ScalarType.Float32, x.device);
+        HostToDevice.From(lam.Select(l => ResizeMixGeometry.Lambda(Height(x), Width(x), l)).ToArray(), [lam.Length], x.device);
 
     private static int Height(Tensor x) => (int)x.shape[2];
     private static int Width(Tensor x) => (int)x.shape[3];

@@ -55,6 +55,8 @@ public sealed class ChunkedBatchNorm : nn.Module<Tensor, Tensor>
     {
         if (x.ndim < 2 || x.shape[1] != NumFeatures)
             throw new ArgumentException($"ChunkedBatchNorm({NumFeatures}) got input of shape [{string.Join(", ", x.shape)}]");
+        // Reduced-precision input (a bf16 convolution or Linear before it): statistics and output in fp32.
+        if (x.dtype != RunningMean.dtype && x.dtype is ScalarType.BFloat16 or ScalarType.Float16) x = x.to(RunningMean.dtype);
         if (!training)
             return nn.functional.batch_norm(x, RunningMean, RunningVar, Weight, Bias, false, Momentum, Eps);
 

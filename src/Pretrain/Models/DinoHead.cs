@@ -11,7 +11,7 @@ namespace Pretrain.Models;
 /// bias-free Linear to out_dim. As in DINO the last layer is created after the MLP initialisation
 /// (so v keeps the default Linear init) and its gain g is filled with 1; with norm_last_layer g is frozen.
 /// </summary>
-public sealed class DinoHead : nn.Module<Tensor, Tensor>
+public sealed class DinoHead : nn.Module<Tensor, Tensor>, IPrecisionLayer
 {
     public int InDim { get; }
     public int OutDim { get; }
@@ -19,6 +19,8 @@ public sealed class DinoHead : nn.Module<Tensor, Tensor>
 
     private readonly Sequential _mlp;
     private readonly WeightNormLinear _lastLayer;
+    /// <summary>The MLP's compute dtype (the last layer has its own, set together by ComputePrecision.Apply).</summary>
+    public ComputePrecision Precision { get; set; } = ComputePrecision.Fp32;
 
     public DinoHead(int inDim, int outDim, int hiddenDim = 2048, int bottleneckDim = 256,
                     bool useBn = false, bool normLastLayer = true, int numLayers = 3) : base(nameof(DinoHead))
@@ -67,7 +69,8 @@ public sealed class DinoHead : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var z = nn.functional.normalize(_mlp.forward(x), p: 2, dim: -1);
+        var h = Precision.Reduced ? ComputePrecision.Float32(MocoMlp.ReducedForward(_mlp, x, Precision)) : _mlp.forward(x);
+        var z = nn.functional.normalize(h, p: 2, dim: -1);   // fp32
         return _lastLayer.forward(z).MoveToOuterDisposeScope();
     }
 }

@@ -27,6 +27,12 @@ public sealed class DropPath : nn.Module<Tensor, Tensor>
     /// would draw for the global batch; set by <see cref="BatchLayout.Scope"/>.</summary>
     public DataParallel? Sync { get; set; }
 
+    /// <summary>A bf16 / fp16 branch (training.precision) is scaled and masked in fp32, with masks drawn in
+    /// fp32: the draws are those of an fp32 run and the branch joins the fp32 residual stream.</summary>
+    private static bool IsReduced(Tensor x) => x.dtype is ScalarType.BFloat16 or ScalarType.Float16;
+    private static ScalarType MaskType(Tensor x) => IsReduced(x) ? ScalarType.Float32 : x.dtype;
+    private static Tensor Widened(Tensor x) => IsReduced(x) ? x.to(ScalarType.Float32) : x;
+
     public override Tensor forward(Tensor x)
     {
         if (!training || Rate == 0) return x.alias();
@@ -40,12 +46,12 @@ public sealed class DropPath : nn.Module<Tensor, Tensor>
             // it per step) and keeps its own rows of each chunk: [k·N] -> [k, N] -> rows [r·n, (r+1)·n).
             long n = x.shape[0] / Chunks, global = n * sync.World;
             maskShape[0] = Chunks * global;
-            using var all = rand(maskShape, dtype: x.dtype, device: x.device).add_(keep).floor_();
+            using var all = rand(maskShape, dtype: MaskType(x), device: x.device).add_(keep).floor_();
             maskShape[0] = x.shape[0];
             using var local = all.view(Chunks, global, -1).narrow(1, sync.Offset(n), n).reshape(maskShape);
-            return x.div(keep).mul(local);
+            return Widened(x).div(keep).mul(local);
         }
-        using var mask = rand(maskShape, dtype: x.dtype, device: x.device).add_(keep).floor_();
-        return x.div(keep).mul(mask);
+        using var mask = rand(maskShape, dtype: MaskType(x), device: x.device).add_(keep).floor_();
+        return Widened(x).div(keep).mul(mask);
     }
 }

@@ -10,11 +10,12 @@ namespace Pretrain.Models;
 /// the last Linear followed by BatchNorm1d(affine=false) when <c>lastBn</c>.
 /// Linear layers keep PyTorch's default initialisation, as in the original.
 /// </summary>
-public sealed class MocoMlp : nn.Module<Tensor, Tensor>
+public sealed class MocoMlp : nn.Module<Tensor, Tensor>, IPrecisionLayer
 {
     public int InDim { get; }
     public int OutDim { get; }
     private readonly Sequential _layers;
+    public ComputePrecision Precision { get; set; } = ComputePrecision.Fp32;
 
     public MocoMlp(int numLayers, int inDim, int hiddenDim, int outDim, bool lastBn) : base(nameof(MocoMlp))
     {
@@ -42,7 +43,17 @@ public sealed class MocoMlp : nn.Module<Tensor, Tensor>
     /// <summary>The layers in order (Linear, ChunkedBatchNorm, ReLU).</summary>
     public IReadOnlyList<nn.Module> Layers => _layers.children().ToList();
 
-    public override Tensor forward(Tensor x) => _layers.forward(x);
+    public override Tensor forward(Tensor x) => Precision.Reduced ? ReducedForward(_layers, x, Precision) : _layers.forward(x);
+
+    /// <summary>A Sequential's layers in order, its Linear layers in the compute dtype (BatchNorm takes its
+    /// input back to fp32).</summary>
+    internal static Tensor ReducedForward(Sequential layers, Tensor x, ComputePrecision precision)
+    {
+        using var scope = NewDisposeScope();
+        foreach (var layer in layers.children())
+            x = layer is Linear linear ? precision.Linear(linear, x) : ((nn.Module<Tensor, Tensor>)layer).call(x);
+        return x.MoveToOuterDisposeScope();
+    }
 
     /// <summary>MoCo v3 projector on a backbone of <paramref name="inDim"/> features: proj_layers, last BN on.</summary>
     public static MocoMlp Projector(MocoConfig cfg, int inDim) =>

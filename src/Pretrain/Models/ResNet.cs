@@ -22,7 +22,7 @@ public sealed record ResNetSettings(BlockKind Block, int[] Layers, int[] Widths,
 /// CIFAR 3×3/1 conv), residual stages, global average pooling. Convs kaiming-normal (fan_out, relu),
 /// BN 1/0, and with ZeroInitResidual the last BN of each block starts at gamma 0.
 /// </summary>
-public sealed class ResNet : Backbone
+public sealed class ResNet : Backbone, IPrecisionLayer
 {
     public ResNetSettings Settings { get; }
     public override int FeatureDim { get; }
@@ -30,6 +30,8 @@ public sealed class ResNet : Backbone
     private readonly Conv2d _stemConv;
     private readonly ChunkedBatchNorm _stemNorm;
     private readonly List<Sequential> _stages = new();
+    /// <summary>The stem convolution's compute dtype (the blocks have their own, set together by ComputePrecision.Apply).</summary>
+    public ComputePrecision Precision { get; set; } = ComputePrecision.Fp32;
 
     public ResNet(ResNetSettings s) : base(nameof(ResNet))
     {
@@ -89,7 +91,7 @@ public sealed class ResNet : Backbone
         if (x.ndim != 4 || x.shape[1] != 3)
             throw new ArgumentException($"ResNet expects [B, 3, H, W], got [{string.Join(", ", x.shape)}]");
         using var scope = NewDisposeScope();
-        var h = nn.functional.relu(_stemNorm.forward(_stemConv.forward(x)));
+        var h = nn.functional.relu(_stemNorm.forward(Precision.Conv(_stemConv, x)));
         if (!Settings.CifarStem) h = nn.functional.max_pool2d(h, 3, stride: 2, padding: 1);
         foreach (var stage in _stages) h = stage.forward(h);
         return h.MoveToOuterDisposeScope();

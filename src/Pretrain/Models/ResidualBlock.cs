@@ -10,7 +10,7 @@ namespace Pretrain.Models;
 /// <see cref="BlockKind.Bottleneck"/> (1×1, 3×3 carrying the stride, 1×1 to 4× width: ResNet v1.5):
 /// relu(branch(x) + shortcut(x)), the shortcut a strided 1×1 conv + BN when the shape changes.
 /// </summary>
-public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
+public sealed class ResidualBlock : nn.Module<Tensor, Tensor>, IPrecisionLayer
 {
     public BlockKind Kind { get; }
     public int OutChannels { get; }
@@ -18,6 +18,9 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
     private readonly Conv2d[] _convs;
     private readonly ChunkedBatchNorm[] _norms;
     private readonly Sequential? _downsample;
+    private readonly Conv2d? _downConv;
+    private readonly ChunkedBatchNorm? _downNorm;
+    public ComputePrecision Precision { get; set; } = ComputePrecision.Fp32;
 
     public static int Expansion(BlockKind kind) => kind == BlockKind.Bottleneck ? 4 : 1;
 
@@ -43,9 +46,9 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
         }
         if (stride != 1 || inChannels != OutChannels)
         {
-            _downsample = nn.Sequential(
-                ("0", nn.Conv2d(inChannels, OutChannels, 1, stride: stride, bias: false)),
-                ("1", new ChunkedBatchNorm(OutChannels)));
+            _downConv = nn.Conv2d(inChannels, OutChannels, 1, stride: stride, bias: false);
+            _downNorm = new ChunkedBatchNorm(OutChannels);
+            _downsample = nn.Sequential(("0", _downConv), ("1", _downNorm));
             register_module("downsample", _downsample);
         }
     }
@@ -62,10 +65,11 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
         var h = x;
         for (int i = 0; i < _convs.Length; i++)
         {
-            h = _norms[i].forward(_convs[i].forward(h));
+            h = _norms[i].forward(Precision.Conv(_convs[i], h));
             if (i < _convs.Length - 1) h = nn.functional.relu(h);
         }
-        var shortcut = _downsample is null ? x : _downsample.forward(x);
+        var shortcut = _downsample is null ? x
+            : Precision.Reduced ? _downNorm!.forward(Precision.Conv(_downConv!, x)) : _downsample.forward(x);
         return nn.functional.relu(h.add(shortcut)).MoveToOuterDisposeScope();
     }
 }

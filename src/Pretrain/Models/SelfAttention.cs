@@ -5,12 +5,13 @@ using static TorchSharp.torch;
 namespace Pretrain.Models;
 
 /// <summary>Multi-head self-attention of a ViT block: one qkv projection, fused attention, output projection.</summary>
-public sealed class SelfAttention : nn.Module<Tensor, Tensor>
+public sealed class SelfAttention : nn.Module<Tensor, Tensor>, IPrecisionLayer
 {
     public int Dim { get; }
     public int NumHeads { get; }
     internal readonly Linear qkv;
     internal readonly Linear proj;
+    public ComputePrecision Precision { get; set; } = ComputePrecision.Fp32;
 
     public SelfAttention(int dim, int numHeads, bool qkvBias) : base(nameof(SelfAttention))
     {
@@ -29,9 +30,9 @@ public sealed class SelfAttention : nn.Module<Tensor, Tensor>
         long b = x.shape[0], n = x.shape[1];
         using var scope = NewDisposeScope();
         // [B, N, 3·D] -> [3, B, heads, N, D/heads]
-        var qkvHeads = qkv.forward(x).reshape(b, n, 3, NumHeads, Dim / NumHeads).permute(2, 0, 3, 1, 4);
+        var qkvHeads = Precision.Linear(qkv, x).reshape(b, n, 3, NumHeads, Dim / NumHeads).permute(2, 0, 3, 1, 4);
         var attended = nn.functional.scaled_dot_product_attention(qkvHeads[0], qkvHeads[1], qkvHeads[2]);
         var merged = attended.transpose(1, 2).reshape(b, n, Dim);
-        return proj.forward(merged).MoveToOuterDisposeScope();
+        return Precision.Linear(proj, merged).MoveToOuterDisposeScope();
     }
 }

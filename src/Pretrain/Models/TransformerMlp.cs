@@ -5,10 +5,11 @@ using static TorchSharp.torch;
 namespace Pretrain.Models;
 
 /// <summary>The feed-forward part of a ViT block: Linear → GELU → Linear.</summary>
-public sealed class TransformerMlp : nn.Module<Tensor, Tensor>
+public sealed class TransformerMlp : nn.Module<Tensor, Tensor>, IPrecisionLayer
 {
     internal readonly Linear fc1;
     internal readonly Linear fc2;
+    public ComputePrecision Precision { get; set; } = ComputePrecision.Fp32;
 
     public TransformerMlp(int dim, int hiddenDim) : base(nameof(TransformerMlp))
     {
@@ -20,8 +21,8 @@ public sealed class TransformerMlp : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        using var hidden = fc1.forward(x);
+        using var hidden = Precision.Linear(fc1, x);
         using var activated = nn.functional.gelu(hidden);
-        return fc2.forward(activated);
+        return Precision.Linear(fc2, activated);
     }
 }

@@ -17,7 +17,7 @@ public sealed record VitSettings(
 /// embedding, CLS token, position embedding, pre-norm blocks with stochastic depth rising linearly
 /// to <see cref="VitSettings.DropPath"/>, final LayerNorm; the feature is the normalised CLS token.
 /// </summary>
-public sealed class VisionTransformer : Backbone
+public sealed class VisionTransformer : Backbone, IPrecisionLayer
 {
     public VitSettings Settings { get; }
     public override int FeatureDim => Settings.EmbedDim;
@@ -27,6 +27,8 @@ public sealed class VisionTransformer : Backbone
     internal readonly Conv2d patch_embed;
     internal readonly ModuleList<TransformerBlock> blocks;
     internal readonly LayerNorm norm;
+    /// <summary>The patch projection's compute dtype (the blocks have their own, set together by ComputePrecision.Apply).</summary>
+    public ComputePrecision Precision { get; set; } = ComputePrecision.Fp32;
 
     public Parameter ClsToken => get_parameter("cls_token");
     /// <summary>The table for the configured grid: a non-trainable buffer (sincos) or a parameter (learned).</summary>
@@ -115,7 +117,8 @@ public sealed class VisionTransformer : Backbone
         if (x.shape[2] < Settings.PatchSize || x.shape[3] < Settings.PatchSize)
             throw new ArgumentException($"image {x.shape[2]}x{x.shape[3]} is smaller than patch size {Settings.PatchSize}");
         using var scope = NewDisposeScope();
-        var patches = patch_embed.forward(x);
+        var patches = Precision.Conv(patch_embed, x);
+        if (Precision.Reduced) patches = patches.to(ScalarType.Float32);   // the residual stream is fp32
         int gridH = (int)patches.shape[2], gridW = (int)patches.shape[3];
         var tokens = patches.flatten(2).transpose(1, 2);
         var cls = ClsToken.expand(x.shape[0], -1, -1);

@@ -9,13 +9,15 @@ namespace Pretrain.Models;
 /// parameters v [out, in] and g [out, 1], weight W = g · v / ‖v‖ row by row. Like weight_norm, v starts
 /// as PyTorch's default Linear weight and g as its row norms, so W = v at first.
 /// </summary>
-public sealed class WeightNormLinear : nn.Module<Tensor, Tensor>
+public sealed class WeightNormLinear : nn.Module<Tensor, Tensor>, IPrecisionLayer
 {
     public int InFeatures { get; }
     public int OutFeatures { get; }
 
     public Parameter WeightV => get_parameter("weight_v");
     public Parameter WeightG => get_parameter("weight_g");
+    /// <summary>The product's compute dtype; the weight g · v / ‖v‖ is always computed in fp32.</summary>
+    public ComputePrecision Precision { get; set; } = ComputePrecision.Fp32;
 
     public WeightNormLinear(int inFeatures, int outFeatures) : base(nameof(WeightNormLinear))
     {
@@ -44,6 +46,6 @@ public sealed class WeightNormLinear : nn.Module<Tensor, Tensor>
         if (x.shape[^1] != InFeatures)
             throw new ArgumentException($"WeightNormLinear expects last dim {InFeatures}, got {x.shape[^1]}");
         using var w = Weight();
-        return nn.functional.linear(x, w);
+        return Precision.Linear(x, w);
     }
 }

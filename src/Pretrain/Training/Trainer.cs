@@ -38,6 +38,10 @@ public sealed record TrainerParts(
 /// only turns views into loss terms; the trainer knows it through <see cref="ISslMethod"/> alone.
 /// Every random decision of a step derives from (seed, step), the loader's from (seed, epoch, sample),
 /// so a resumed run continues bit-identically.
+/// Host synchronisation (docs: README "GPU readiness"): the loss terms are read to the host only at the
+/// steps that need them (metrics every log_every_steps, an epoch end, a checkpoint step, the last step),
+/// before that step's backward; every other step only folds "was any term non-finite" into a flag on the
+/// device, read at the next such step. The next batch is staged on the device while a step runs.
 /// Data-parallel (one process per rank, each with batch/world rows of every global batch): the replicas
 /// start from rank 0's state, gradients are averaged across ranks after backward (one coalesced
 /// all-reduce, before clipping), the logged values and the stop decision are agreed by all ranks every
@@ -62,11 +66,15 @@ public sealed class Trainer : IDisposable
     private readonly DataParallel _dp;
     private bool _stopAgreed;
     private bool _replicasSynced;
+    // Device-side record of the first non-finite step since the last host read: its step (-1: none) and terms.
+    private Tensor? _badStep, _badValues;
+    private string[] _badNames = [];
 
     public TrainingPlan Plan { get; }
     public TrainLoader Loader => _loader;
     public long Step { get; private set; }
     public ISslMethod Method => _method;
+    public IOptimizer Optimizer => _optimizer;
     public Device Device => _device;
 
     /// <summary>Milliseconds the last step spent in the gradient all-reduce (0 in one process).</summary>
@@ -109,6 +117,9 @@ public sealed class Trainer : IDisposable
         var progress = new TrainingProgress();
         if (!_replicasSynced) SyncReplicas();
         _method.SetTraining(true);
+        StagedBatch? next = null;
+        try
+        {
         while (Step < Plan.StopStep)
         {
             int epoch = (int)(Step / Plan.StepsPerEpoch);
@@ -116,12 +127,28 @@ public sealed class Trainer : IDisposable
             using var batches = _loader.Epoch(epoch, startBatch).GetEnumerator();
             while (Step < Plan.StopStep)
             {
-                var wait = Stopwatch.StartNew();
-                if (!batches.MoveNext()) break;
-                progress.AddWait(wait.Elapsed);
-                var raw = batches.Current;
-                var logged = TrainStep(raw, epoch);
-                progress.AddStep(raw.Size);
+                StagedBatch current;
+                if (next is not null) (current, next) = (next, null);
+                else
+                {
+                    var wait = Stopwatch.StartNew();
+                    if (!batches.MoveNext()) break;
+                    progress.AddWait(wait.Elapsed);
+                    current = BatchAugmenter.Stage(batches.Current, _device);
+                }
+                Dictionary<string, double> logged;
+                using (current)
+                {
+                    logged = TrainStep(current, epoch);
+                    // While the device runs this step, the epoch's next batch goes on its way to it.
+                    if (Step < Plan.StopStep && Step % Plan.StepsPerEpoch != 0 && !_stop.IsCancellationRequested)
+                    {
+                        var wait = Stopwatch.StartNew();
+                        if (batches.MoveNext()) next = BatchAugmenter.Stage(batches.Current, _device);
+                        progress.AddWait(wait.Elapsed);
+                    }
+                }
+                progress.AddStep(current.Raw.Size);
                 if (Step % _cfg.Training.LogEverySteps == 0 || Step == Plan.StopStep) Log(logged, epoch, progress);
                 bool epochEnd = Step % Plan.StepsPerEpoch == 0;
                 if (epochEnd)
@@ -140,24 +167,52 @@ public sealed class Trainer : IDisposable
             }
         }
         return true;
+        }
+        finally
+        {
+            next?.Dispose();
+        }
     }
 
-    /// <summary>One optimizer step inside one dispose scope. Returns the logged scalars.</summary>
+    /// <summary>Whether the step that ends at <paramref name="stepAfter"/> reads its loss terms to the host:
+    /// it logs, ends an epoch or the run, or writes a checkpoint. Data-parallel runs agree the values and
+    /// the stop request every step.</summary>
+    public bool ReadsValues(long stepAfter) =>
+        _dp.IsDistributed || stepAfter % _cfg.Training.LogEverySteps == 0 || stepAfter >= Plan.StopStep
+        || stepAfter % Plan.StepsPerEpoch == 0
+        || (_cfg.Training.CheckpointEverySteps > 0 && stepAfter % _cfg.Training.CheckpointEverySteps == 0);
+
+    /// <summary>One optimizer step inside one dispose scope. Returns the logged scalars (the loss terms
+    /// only at a step that <see cref="ReadsValues"/>).</summary>
     public Dictionary<string, double> TrainStep(RawBatch raw, int epoch)
+    {
+        using var staged = BatchAugmenter.Stage(raw, _device);
+        return TrainStep(staged, epoch);
+    }
+
+    /// <summary>One optimizer step on a batch staged on the device, inside one dispose scope.</summary>
+    public Dictionary<string, double> TrainStep(StagedBatch staged, int epoch)
     {
         using var scope = NewDisposeScope();
         var ctx = new StepContext(Step, epoch, Plan.EpochProgress(Step), KeyedRandom.Key(_cfg.Experiment.Seed, Step, 0x5743));
         // Drop path and other torch-side randomness: a pure function of (seed, step), so resume is exact.
         manual_seed((long)(KeyedRandom.Key(_cfg.Experiment.Seed, Step, 0x70C4) >> 1));
-        var views = raw.Views.Select(v => _augmenter.Apply(v, _device)).ToArray();
+        var views = Enumerable.Range(0, staged.ViewCount).Select(i => _augmenter.Apply(staged, i)).ToArray();
         var result = _method.Forward(views, ctx);
 
         var names = result.Terms.Keys.ToArray();
-        var values = AgreedValues(stack([result.Loss.detach(), .. names.Select(n => result.Terms[n].detach())]));
-        var logged = new Dictionary<string, double> { ["loss"] = values[0] };
-        for (int i = 0; i < names.Length; i++) logged[names[i]] = values[i + 1];
-        if (!values.All(double.IsFinite))
-            throw new NonFiniteLossException(Step, logged);
+        var local = stack([result.Loss.detach(), .. names.Select(n => result.Terms[n].detach())]);
+        var logged = new Dictionary<string, double>();
+        if (ReadsValues(Step + 1))
+        {
+            ThrowIfEarlierNonFinite();
+            var values = AgreedValues(local);
+            logged["loss"] = values[0];
+            for (int i = 0; i < names.Length; i++) logged[names[i]] = values[i + 1];
+            if (!values.All(double.IsFinite))
+                throw new NonFiniteLossException(Step, logged);
+        }
+        else NoteNonFinite(local, names);
 
         var lr = _schedule.Lr(Step);
         var wd = _schedule.WeightDecay(Step);
@@ -179,6 +234,39 @@ public sealed class Trainer : IDisposable
         logged["weight_decay"] = wd;
         foreach (var (k, v) in result.Scalars) logged[k] = v;
         return logged;
+    }
+
+    /// <summary>A step that does not read its terms: when any is non-finite and no earlier step was, its
+    /// step and terms are kept on the device (no host sync), for the next reading step to report.</summary>
+    private void NoteNonFinite(Tensor local, string[] names)
+    {
+        using var noGrad = no_grad();
+        var values = local.to(float64);
+        if (_badStep is null || _badValues is null || !_badValues.shape.SequenceEqual(values.shape))
+        {
+            _badStep?.Dispose();
+            _badValues?.Dispose();
+            _badStep = full(Array.Empty<long>(), -1L, ScalarType.Int64, _device).DetachFromDisposeScope();
+            _badValues = zeros_like(values).DetachFromDisposeScope();
+            _badNames = names;
+        }
+        var first = values.isfinite().all().logical_not().logical_and(_badStep.lt(0));
+        _badValues.copy_(where(first, values, _badValues));
+        _badStep.masked_fill_(first, Step);
+    }
+
+    /// <summary>Reads the device-side flag (one small host read): throws for the first non-finite step
+    /// since the last read, naming it and its terms. The weights have moved on since that step; the
+    /// caller reads before any checkpoint is written, so no checkpoint holds them.</summary>
+    private void ThrowIfEarlierNonFinite()
+    {
+        if (_badStep is null || _badValues is null) return;
+        using var scope = NewDisposeScope();
+        var host = cat([_badStep.to(float64).reshape(1), _badValues.reshape(-1)]).cpu().data<double>().ToArray();
+        if (host[0] < 0) return;
+        var terms = new Dictionary<string, double> { ["loss"] = host[1] };
+        for (int i = 0; i < _badNames.Length; i++) terms[_badNames[i]] = host[i + 2];
+        throw new NonFiniteLossException((long)host[0], terms, detectedAt: Step);
     }
 
     /// <summary>The step's loss terms on the host. Data-parallel: averaged over the ranks (the global-batch
@@ -245,6 +333,7 @@ public sealed class Trainer : IDisposable
     /// center), optimizer state, position, torch RNG, the resolved config and the metric history.</summary>
     public void SaveCheckpoint(bool epochFile)
     {
+        ThrowIfEarlierNonFinite();
         if (_dp.IsDistributed)
         {
             CheckReplicas();
@@ -323,6 +412,8 @@ public sealed class Trainer : IDisposable
 
     public void Dispose()
     {
+        _badStep?.Dispose();
+        _badValues?.Dispose();
         _metrics.Dispose();
         _optimizer.Dispose();
         _method.Dispose();

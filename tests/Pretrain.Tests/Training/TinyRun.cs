@@ -14,7 +14,7 @@ internal static class TinyRun
     {
         var cfg = new RunConfig();
         cfg.Experiment.Seed = 3;
-        cfg.Experiment.Device = "cpu";
+        cfg.Experiment.Device = TestDevice.Name;
         cfg.Experiment.Threads = 1;
         cfg.Data.Source = "synthetic";
         cfg.Data.ImageSize = 16;
