@@ -73,7 +73,7 @@ public class ConfigValidationTests
     [InlineData("data:\n  on_error: ignore\n", ":2:13: data.on_error: 'ignore' is not one of skip, fail")]
     [InlineData("optimizer:\n  clip_mode: norm\n", ":2:14: optimizer.clip_mode: 'norm' is not one of per_param, global")]
     [InlineData("optimizer:\n  lr_scaling: sqrt\n", ":2:15: optimizer.lr_scaling: 'sqrt' is not one of linear, none")]
-    [InlineData("logging:\n  level: info\n", ":2:10: logging.level: 'info' is not one of verbose, debug, information, warning, error")]
+    [InlineData("logging:\n  level: loud\n", ":2:10: logging.level: 'loud' is not one of verbose, debug, information, warning, error (or trace, info, warn, err)")]
     public void Enumerations(string yaml, string expected)
     {
         using var dir = new TempConfigDir();
