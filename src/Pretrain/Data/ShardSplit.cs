@@ -215,7 +215,7 @@ public sealed class ShardSplit : IDataSplit, IEncodedSamples
                         if (entry.Length > 4096) current.Problem ??= $"{entry.Name} is {entry.Length} bytes, not a label";
                         else if (!truncated)
                         {
-                            using var reader = new StreamReader(entry.DataStream!, System.Text.Encoding.UTF8);
+                            using var reader = new StreamReader(entry.DataStream!, System.Text.Encoding.UTF8, false, 256, leaveOpen: true);
                             current.ClassText = reader.ReadToEnd().Trim();
                         }
                     }
@@ -224,6 +224,8 @@ public sealed class ShardSplit : IDataSplit, IEncodedSamples
             }
             catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or ArgumentException or OverflowException or IOException)
             {
+                // Past the end of the file: the last member was truncated, and is reported as such.
+                if (resumeAt >= fileLength) return Finish(result, current);
                 if (current != null) result.Add(current);
                 current = new RawSample($"@{resumeAt}")
                 {
@@ -231,7 +233,12 @@ public sealed class ShardSplit : IDataSplit, IEncodedSamples
                 };
             }
         }
-        if (current != null) result.Add(current);
+        return Finish(result, current);
+    }
+
+    private static List<RawSample> Finish(List<RawSample> result, RawSample? last)
+    {
+        if (last != null) result.Add(last);
         return result;
     }
 
