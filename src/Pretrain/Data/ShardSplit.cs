@@ -197,6 +197,7 @@ public sealed class ShardSplit : IDataSplit, IEncodedSamples
                     resumeAt = entry.DataOffset + entry.Length;
                     if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile)) continue;
                     var (key, ext) = SplitName(entry.Name);
+                    ext = string.Intern(ext); // a handful of distinct extensions, one string each
                     if (current == null || current.Key != key)
                     {
                         if (current != null) result.Add(current);
