@@ -14,6 +14,17 @@ public sealed class ImageSharpDecoder(long maxPixels = SkiaImageDecoder.DefaultM
 {
     public long MaxPixels { get; } = maxPixels >= 0 ? maxPixels : throw new ArgumentOutOfRangeException(nameof(maxPixels), "must be >= 0");
 
+    /// <summary>One thread per decode: the loader's workers are the parallelism (ImageSharp would
+    /// otherwise spread some steps over every core from inside each worker).</summary>
+    private static readonly Configuration SingleThreaded = CreateConfiguration();
+
+    private static Configuration CreateConfiguration()
+    {
+        var c = Configuration.Default.Clone();
+        c.MaxDegreeOfParallelism = 1;
+        return c;
+    }
+
     public (int Width, int Height) ReadSize(ReadOnlySpan<byte> encoded)
     {
         var info = Identify(encoded);
@@ -27,7 +38,7 @@ public sealed class ImageSharpDecoder(long maxPixels = SkiaImageDecoder.DefaultM
         SkiaImageDecoder.CheckSize(w, h, MaxPixels);
         var region = planner?.Invoke(w, h).Region;
         Image<Rgba32> image;
-        try { image = Image.Load<Rgba32>(encoded); }
+        try { image = Image.Load<Rgba32>(SingleThreaded, encoded); }
         catch (Exception e) when (e is ImageFormatException or NotSupportedException or ArgumentException or IndexOutOfRangeException or InvalidOperationException)
         {
             throw new InvalidDataException($"decode failed ({e.Message})", e);
@@ -56,7 +67,7 @@ public sealed class ImageSharpDecoder(long maxPixels = SkiaImageDecoder.DefaultM
             fixed (byte* p = encoded)
             {
                 using var stream = new UnmanagedMemoryStream(p, encoded.Length);
-                info = Image.Identify(stream);
+                info = Image.Identify(SingleThreaded, stream);
             }
         }
         catch (Exception e) when (e is ImageFormatException or NotSupportedException or ArgumentException or IndexOutOfRangeException or InvalidOperationException)
