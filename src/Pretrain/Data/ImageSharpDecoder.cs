@@ -39,7 +39,7 @@ public sealed class ImageSharpDecoder(long maxPixels = SkiaImageDecoder.DefaultM
         var region = planner?.Invoke(w, h).Region;
         Image<Rgba32> image;
         try { image = Image.Load<Rgba32>(SingleThreaded, encoded); }
-        catch (Exception e) when (e is ImageFormatException or NotSupportedException or ArgumentException or IndexOutOfRangeException or InvalidOperationException)
+        catch (Exception e) when (e is ImageFormatException or NotSupportedException or ArgumentException or IndexOutOfRangeException or InvalidOperationException or IOException)
         {
             throw new InvalidDataException($"decode failed ({e.Message})", e);
         }
@@ -70,7 +70,7 @@ public sealed class ImageSharpDecoder(long maxPixels = SkiaImageDecoder.DefaultM
                 info = Image.Identify(SingleThreaded, stream);
             }
         }
-        catch (Exception e) when (e is ImageFormatException or NotSupportedException or ArgumentException or IndexOutOfRangeException or InvalidOperationException)
+        catch (Exception e) when (e is ImageFormatException or NotSupportedException or ArgumentException or IndexOutOfRangeException or InvalidOperationException or IOException)
         {
             throw new InvalidDataException($"not a decodable image ({e.Message})", e);
         }
