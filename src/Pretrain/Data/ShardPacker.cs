@@ -22,8 +22,10 @@ public sealed record PackedSplit(string Name, string Folder, int Samples, int Sh
 /// fixed shuffle of the split (KeyedRandom(seed, "PACK")), so that each shard mixes classes (a
 /// class-sorted folder would otherwise give shards of one class, and a shuffle buffer could not undo
 /// that) and the same config and seed write the same bytes. Next to the shards: `classes.txt` (class
-/// names by label) and `index.json` (counts per shard, the source, the unreadable samples left out).
-/// Shards are written as `.tar.tmp` and renamed when complete.
+/// names by label), `index.json` (counts per shard, the source, the unreadable samples left out) and,
+/// per shard, `train-000000.idx` (each sample's key, extension, data offset, length and label, and the
+/// tar's size), which lets <see cref="ShardSplit.Open"/> skip reading the tar headers. Shards are
+/// written as `.tar.tmp` and renamed when complete (after their `.idx`).
 /// </summary>
 public static class ShardPacker
 {
@@ -75,9 +77,7 @@ public static class ShardPacker
                     current = null;
                 }
                 current ??= new ShardFile(Path.Combine(folder, $"{name}-{shards.Count.ToString("D6", CultureInfo.InvariantCulture)}.tar"));
-                current.Add($"{item.Key}.{item.Extension}", item.Bytes);
-                if (item.Label >= 0) current.Add($"{item.Key}.cls", System.Text.Encoding.ASCII.GetBytes(item.Label.ToString(CultureInfo.InvariantCulture)));
-                current.Samples++;
+                current.AddSample(item.Key, item.Extension!, item.Bytes, item.Label);
                 written++;
             }
             if (current != null) shards.Add(current.Close());
@@ -193,10 +193,23 @@ public static class ShardPacker
             _writer = new TarWriter(_stream, TarEntryFormat.Ustar, leaveOpen: true);
         }
 
+        private readonly System.Text.StringBuilder _index = new();
         public int Samples;
         public long Bytes => _stream.Position;
 
-        public void Add(string name, byte[] data)
+        /// <summary>KEY.EXT, then KEY.cls when labelled; the sidecar index line records where the image's data starts.</summary>
+        public void AddSample(string key, string ext, byte[] image, long label)
+        {
+            long dataAt = _stream.Position + Block; // a ustar entry is one 512-byte header, then the data
+            Add($"{key}.{ext}", image);
+            var labelText = label >= 0 ? label.ToString(CultureInfo.InvariantCulture) : "";
+            if (label >= 0) Add($"{key}.cls", System.Text.Encoding.ASCII.GetBytes(labelText));
+            _index.Append(key).Append('\t').Append(ext).Append('\t').Append(dataAt.ToString(CultureInfo.InvariantCulture))
+                  .Append('\t').Append(image.Length.ToString(CultureInfo.InvariantCulture)).Append('\t').Append(labelText).Append('\n');
+            Samples++;
+        }
+
+        private void Add(string name, byte[] data)
         {
             using var ms = new MemoryStream(data, writable: false);
             _writer.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, name)
@@ -213,6 +226,7 @@ public static class ShardPacker
             _stream.Flush(flushToDisk: true);
             long bytes = _stream.Length;
             _stream.Dispose();
+            File.WriteAllText(ShardSplit.SidecarPath(_path), ShardSplit.SidecarHeader(bytes) + "\n" + _index);
             File.Move(_path + ".tmp", _path, overwrite: false);
             return (_path, Samples, bytes);
         }
@@ -224,6 +238,7 @@ public static class ShardPacker
                 _writer.Dispose();
                 _stream.Dispose();
                 File.Delete(_path + ".tmp");
+                File.Delete(ShardSplit.SidecarPath(_path));
             }
             catch (IOException) { }
         }

@@ -7,8 +7,9 @@ namespace Pretrain.Data;
 /// <summary>
 /// Tar shards in the WebDataset layout (`KEY.jpg` + `KEY.cls` members next to each other; the key is the
 /// member name up to its first dot) as a split. Opening reads the tar headers once with
-/// System.Formats.Tar (members' data are skipped by seeking; only the few bytes of each `.cls` are read)
-/// into an in-memory index of (shard, offset, length, label); a sample's bytes are then one positioned
+/// System.Formats.Tar (members' data are skipped by seeking; only the few bytes of each `.cls` are read),
+/// or the shard's sidecar `.idx` when `data pack` wrote one that matches the tar's size, into an
+/// in-memory index of (shard, offset, length, label); a sample's bytes are then one positioned
 /// read inside its shard. The loader visits shards as streams (see <see cref="ShardOrder"/>), so reads
 /// move forward through each shard. Labels: the integer in `KEY.cls`, or a class name listed in the
 /// shards' folder's `classes.txt` (which also names integer labels); shards without `.cls` members are
@@ -112,8 +113,13 @@ public sealed class ShardSplit : IDataSplit, IEncodedSamples
     {
         var shards = ShardPaths.Resolve(location).ToArray();
         var scanned = new List<RawSample>[shards.Length];
-        Parallel.For(0, shards.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) },
-            s => scanned[s] = Scan(shards[s]));
+        int fromSidecar = 0;
+        Parallel.For(0, shards.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, s =>
+        {
+            var listed = ReadSidecar(shards[s]);
+            if (listed != null) Interlocked.Increment(ref fromSidecar);
+            scanned[s] = listed ?? Scan(shards[s]);
+        });
 
         var classesPath = Path.Combine(ShardPaths.FolderOf(location), ClassesFile);
         string[]? names = File.Exists(classesPath)
@@ -158,7 +164,7 @@ public sealed class ShardSplit : IDataSplit, IEncodedSamples
         IReadOnlyList<string> classes = names
             ?? (labelled ? Enumerable.Range(0, (int)maxLabel + 1).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray() : []);
         return new ShardSplit($"shards {location} ({shards.Length} shard{(shards.Length == 1 ? "" : "s")})",
-            shards, samples.ToArray(), starts, problems, classes, decoder);
+            shards, samples.ToArray(), starts, problems, classes, decoder) { ShardsIndexedFromSidecar = fromSidecar };
     }
 
     private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "...";
@@ -172,6 +178,44 @@ public sealed class ShardSplit : IDataSplit, IEncodedSamples
         public string? ClassText;
         public string? Problem;
         public List<string> Extensions { get; } = [];
+    }
+
+    /// <summary>The sidecar index `data pack` writes next to a shard: train-000000.tar → train-000000.idx.</summary>
+    public static string SidecarPath(string shard) => Path.ChangeExtension(shard, ".idx");
+
+    /// <summary>First line of a sidecar: format, version, and the size of the tar it describes.</summary>
+    public static string SidecarHeader(long tarBytes) => $"pretrain-shard-index 1 {tarBytes.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>Shards whose samples came from their sidecar index (the others' tar headers were read).</summary>
+    public int ShardsIndexedFromSidecar { get; private init; }
+
+    /// <summary>The samples a shard's sidecar lists, or null when there is none or it does not describe
+    /// this file (another size, a line that does not parse, a member beyond the end): then the tar is read.</summary>
+    private static List<RawSample>? ReadSidecar(string path)
+    {
+        var sidecar = SidecarPath(path);
+        if (!File.Exists(sidecar)) return null;
+        try
+        {
+            long tarBytes = new FileInfo(path).Length;
+            using var reader = new StreamReader(sidecar);
+            if (reader.ReadLine() != SidecarHeader(tarBytes)) return null;
+            var result = new List<RawSample>();
+            while (reader.ReadLine() is { } line)
+            {
+                if (line.Length == 0) continue;
+                var f = line.Split('\t');
+                if (f.Length != 5 || !long.TryParse(f[2], NumberStyles.None, CultureInfo.InvariantCulture, out var offset)
+                    || !long.TryParse(f[3], NumberStyles.None, CultureInfo.InvariantCulture, out var length)
+                    || length > Array.MaxLength || offset + length > tarBytes) return null;
+                var ext = string.Intern(f[1]);
+                var sample = new RawSample(f[0]) { ImageOffset = offset, ImageLength = length, ImageExtension = ext, ClassText = f[4].Length > 0 ? f[4] : null };
+                sample.Extensions.Add(ext);
+                result.Add(sample);
+            }
+            return result;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
     /// <summary>One shard's members grouped into samples (consecutive members sharing a key).</summary>

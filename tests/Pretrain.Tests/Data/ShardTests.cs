@@ -88,6 +88,22 @@ public class ShardTests
             Assert.Equal("png", shards.EncodedExtension(i));
         }
         Assert.Equal(source.Load(keys[4]).Pixels, shards.Load(4).Pixels);
+
+        // The sidecar .idx files let opening skip the tar headers; without them (or when one no longer
+        // matches its tar) the headers are read, to the same index.
+        Assert.Equal(tars.Length, shards.ShardsIndexedFromSidecar);
+        Assert.Equal(tars.Select(ShardSplit.SidecarPath), Directory.GetFiles(files.Path("out1"), "*.idx").Order(StringComparer.Ordinal));
+        File.WriteAllText(ShardSplit.SidecarPath(tars[0]), ShardSplit.SidecarHeader(1) + "\n");
+        foreach (var t in tars.Skip(1)) File.Delete(ShardSplit.SidecarPath(t));
+        var scanned = ShardSplit.Open(files.Path("out1"), new SkiaImageDecoder());
+        Assert.Equal(0, scanned.ShardsIndexedFromSidecar);
+        Assert.Equal(shards.ShardStarts, scanned.ShardStarts);
+        for (int i = 0; i < shards.Count; i++)
+        {
+            Assert.Equal(shards.Key(i), scanned.Key(i));
+            Assert.Equal(shards.Label(i), scanned.Label(i));
+            Assert.Equal(shards.EncodedBytes(i), scanned.EncodedBytes(i));
+        }
     }
 
     [Fact]
