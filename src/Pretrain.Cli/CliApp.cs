@@ -28,6 +28,7 @@ public static partial class CliApp
         ("config", ConfigCommands.Show),
         ("config", ConfigCommands.Validate),
         ("data", DataInspectCommand.Create),
+        ("data", DataPackCommand.Create),
         ("bench", BenchCommands.Step),
         ("bench", BenchCommands.Data),
     ];
@@ -35,7 +36,7 @@ public static partial class CliApp
     static readonly Dictionary<string, string> GroupDescriptions = new()
     {
         ["config"] = "Inspect and check run configs",
-        ["data"] = "Inspect data sources",
+        ["data"] = "Inspect data sources and pack them into tar shards",
         ["bench"] = "Measure data loading and training step speed",
     };
 

@@ -27,7 +27,11 @@ public enum GradClipMode { PerParam, Global }
 public enum PrecisionKind { Fp32, Bf16 }
 
 /// <summary>data.source</summary>
-public enum DataSourceKind { Synthetic, Imagefolder, Cifar10, Cifar100, Idx, Filelist }
+public enum DataSourceKind { Synthetic, Imagefolder, Cifar10, Cifar100, Idx, Filelist, Shards }
+
+/// <summary>data.decoder: Skia for what it reads and ImageSharp for the rest (TIFF, TGA, PBM), by content;
+/// or one of them for every file.</summary>
+public enum ImageDecoderKind { Auto, Skia, [ChoiceName("imagesharp")] ImageSharp }
 
 /// <summary>data.on_error: replace an unreadable sample deterministically, or stop.</summary>
 public enum OnErrorPolicy { Skip, Fail }

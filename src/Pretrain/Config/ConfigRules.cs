@@ -48,6 +48,8 @@ internal sealed partial class ConfigRules(ConfigTree tree)
         OneOf<OnErrorPolicy>(d.OnError, "data.on_error");
         AtLeast(d.MaxImagePixels, 0, "data.max_image_pixels", " (0 = no limit)");
         OneOf<Cifar100Labels>(d.LabelKind, "data.label_kind");
+        OneOf<ImageDecoderKind>(d.Decoder, "data.decoder");
+        AtLeast(d.ShuffleBuffer, 0, "data.shuffle_buffer", " (0 = shard order only)");
 
         var s = d.Synthetic;
         AtLeast(s.Classes, 2, "data.synthetic.classes");
@@ -65,8 +67,18 @@ internal sealed partial class ConfigRules(ConfigTree tree)
     void CheckExists(string? path, string key, DataSourceKind source)
     {
         if (path is null) return;
-        bool exists = File.Exists(path) || Directory.Exists(path) || (source == DataSourceKind.Idx && IdxPrefixExists(path));
+        bool exists = File.Exists(path) || Directory.Exists(path) || (source == DataSourceKind.Idx && IdxPrefixExists(path))
+                      || (source == DataSourceKind.Shards && ShardPatternFolderExists(path));
         Require(exists, key, $"no such file or folder: {path} (relative paths resolve against {Environment.CurrentDirectory})");
+    }
+
+    // A shard location may be a brace pattern (`shards/train-{000000..000099}.tar`): its folder must exist;
+    // the shard files themselves are checked when the data is opened.
+    static bool ShardPatternFolderExists(string pattern)
+    {
+        if (!pattern.Contains('{')) return false;
+        var dir = Path.GetDirectoryName(Path.GetFullPath(pattern));
+        return dir is not null && Directory.Exists(dir);
     }
 
     // An IDX location may be a prefix of the file names (`mnist/train` for `mnist/train-images-idx3-ubyte`).

@@ -40,12 +40,13 @@ public sealed class ExperimentConfig
 
 public sealed class DataConfig
 {
-    /// <summary>synthetic | imagefolder | cifar10 | cifar100 | idx | filelist</summary>
+    /// <summary>synthetic | imagefolder | cifar10 | cifar100 | idx | filelist | shards</summary>
     public string Source { get; set; } = "synthetic";
     [YamlIgnore] public DataSourceKind SourceKind => Choice<DataSourceKind>.Parse(Source);
-    /// <summary>Root of the data (folder of the source's files). Not used by synthetic.</summary>
+    /// <summary>Root of the data (folder of the source's files). Not used by synthetic. For shards: a folder
+    /// holding train/ and val/ shard folders, a folder of .tar files, or a brace pattern (train-{000000..001023}.tar).</summary>
     public string? Path { get; set; }
-    /// <summary>Optional separate train/val locations (imagefolder root, file list, IDX prefix).</summary>
+    /// <summary>Optional separate train/val locations (imagefolder root, file list, IDX prefix, shard folder or pattern).</summary>
     public string? TrainPath { get; set; }
     public string? ValPath { get; set; }
     /// <summary>Fraction of a labelled train set held out as val when the source has no val split.</summary>
@@ -65,6 +66,13 @@ public sealed class DataConfig
     /// <summary>Most pixels (width × height, from the file header, before decoding) an image file may
     /// have; larger ones are unreadable samples (on_error). 0 = no limit. Default: PIL's MAX_IMAGE_PIXELS.</summary>
     public long MaxImagePixels { get; set; } = 89_478_485;
+    /// <summary>auto | skia | imagesharp: which library decodes image files (auto: Skia for JPEG, PNG, WebP,
+    /// GIF, BMP; ImageSharp for TIFF, TGA, PBM/PGM/PPM; chosen by the file's first bytes).</summary>
+    public string Decoder { get; set; } = "auto";
+    [YamlIgnore] public ImageDecoderKind DecoderKind => Choice<ImageDecoderKind>.Parse(Decoder);
+    /// <summary>For shards: samples held by each loader stream's shuffle buffer (0 = shard order only).</summary>
+    public int ShuffleBuffer { get; set; } = DefaultShuffleBuffer;
+    public const int DefaultShuffleBuffer = 1000;
     /// <summary>For cifar100: fine | coarse labels.</summary>
     public string LabelKind { get; set; } = "fine";
     [YamlIgnore] public Cifar100Labels Cifar100Labels => Choice<Cifar100Labels>.Parse(LabelKind);

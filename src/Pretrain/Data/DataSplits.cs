@@ -15,11 +15,11 @@ public sealed record DataSplits(IDataSplit Train, IDataSplit? Val)
     /// <summary>Opens data.source with its train/val locations, holds out data.val_fraction of train when
     /// there is no val split, then keeps the deterministic data.fraction / data.limit subset of train.
     /// Throws <see cref="DataException"/> (one line, naming the path) for missing or empty data. Image
-    /// files are decoded by <paramref name="decoder"/>, by default Skia with data.max_image_pixels.</summary>
+    /// files are decoded by <paramref name="decoder"/>, by default data.decoder with data.max_image_pixels.</summary>
     public static DataSplits Open(DataConfig cfg, long seed, IImageDecoder? decoder = null)
     {
         if (cfg.MaxImagePixels < 0) throw new DataException($"data.max_image_pixels must be >= 0, got {cfg.MaxImagePixels}");
-        decoder ??= new SkiaImageDecoder(cfg.MaxImagePixels);
+        decoder ??= AutoImageDecoder.For(cfg.DecoderKind, cfg.MaxImagePixels);
         var (train, val) = OpenSource(cfg, decoder);
         if (cfg.ValFraction < 0 || cfg.ValFraction >= 1)
             throw new DataException($"data.val_fraction must be in [0, 1), got {cfg.ValFraction}");
@@ -84,6 +84,14 @@ public sealed record DataSplits(IDataSplit Train, IDataSplit? Val)
                 string? valImages = cfg.ValPath ?? (cfg.Path != null ? IdxReader.FindImages(cfg.Path, train: false) : null);
                 return (IdxReader.Read(trainImages, IdxReader.LabelsFor(trainImages)),
                         valImages != null ? IdxReader.Read(valImages, IdxReader.LabelsFor(valImages)) : null);
+            }
+            case DataSourceKind.Shards:
+            {
+                string? root = cfg.Path;
+                string trainAt = cfg.TrainPath ?? ChildIfPresent(Required(root, "data.path"), "train") ?? root!;
+                string? valAt = cfg.ValPath ?? (root != null && cfg.TrainPath == null ? ChildIfPresent(root, "val") : null);
+                int threads = Math.Max(1, cfg.Workers);
+                return (ShardSplit.Open(trainAt, decoder, threads), valAt != null ? ShardSplit.Open(valAt, decoder, threads) : null);
             }
             case DataSourceKind.Filelist:
             {

@@ -1,7 +1,7 @@
 namespace Pretrain.Data;
 
 /// <summary>Image files on disk (imagefolder, flat folder, file list), decoded on load.</summary>
-public sealed class EncodedFileSplit : IDataSplit
+public sealed class EncodedFileSplit : IDataSplit, IEncodedSamples
 {
     private readonly string[] _paths;
     private readonly long[] _labels;
@@ -20,6 +20,8 @@ public sealed class EncodedFileSplit : IDataSplit
     public long Label(int index) => _labels[index];
     public string SampleName(int index) => _paths[index];
     public (int Width, int Height) ImageSize(int index) => _decoder.ReadSize(File.ReadAllBytes(_paths[index]));
+    public byte[] EncodedBytes(int index) => File.ReadAllBytes(_paths[index]);
+    public string EncodedExtension(int index) => Path.GetExtension(_paths[index]).TrimStart('.').ToLowerInvariant();
     public PixelImage Load(int index, DecodePlanner? planner = null) =>
         _decoder.Decode(File.ReadAllBytes(_paths[index]), planner);
 }

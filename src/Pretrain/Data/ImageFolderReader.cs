@@ -4,7 +4,8 @@ namespace Pretrain.Data;
 /// torchvision's ImageFolder), or a flat folder of images (unlabeled, labels -1).</summary>
 public static class ImageFolderReader
 {
-    public static readonly string[] Extensions = [".jpg", ".jpeg", ".png", ".bmp", ".webp"];
+    /// <summary>The files taken (which decoder reads one is decided by its content, data.decoder).</summary>
+    public static readonly string[] Extensions = [".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff", ".tga", ".pbm", ".pgm", ".ppm", ".pnm"];
 
     public static bool IsImageFile(string path) =>
         Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());

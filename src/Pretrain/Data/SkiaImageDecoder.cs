@@ -56,6 +56,18 @@ public sealed class SkiaImageDecoder(long maxPixels = SkiaImageDecoder.DefaultMa
         return DecodeWhole(codec, w, h) ?? throw new InvalidDataException("decode failed");
     }
 
+    /// <summary>Whether Skia has a codec for these bytes (no pixels decoded).</summary>
+    public static bool CanOpen(ReadOnlySpan<byte> encoded)
+    {
+        using var data = SKData.CreateCopy(encoded);
+        try
+        {
+            using var codec = SKCodec.Create(data);
+            return codec != null;
+        }
+        catch (Exception) { return false; }
+    }
+
     private static SKCodec OpenCodec(SKData data)
     {
         SKCodec? codec;

@@ -11,6 +11,7 @@ public sealed class SubsetSplit : IDataSplit
         Description = $"{inner.Description} ({what}: {indices.Length} of {inner.Count})";
     }
 
+    public IDataSplit Inner => _inner;
     /// <summary>Indices into the inner split, ascending.</summary>
     public int[] Indices { get; }
     public string Description { get; }

@@ -10,6 +10,10 @@ namespace Pretrain.Data;
 /// view, crop). So batch k of an epoch is a pure function of (split, options, epoch, k): identical for
 /// any number of workers and when iteration starts at k (resume). Each rank takes its contiguous slice
 /// of every global batch. An unreadable sample is replaced by the next readable one in the epoch order.
+/// A sharded split (<see cref="ShardSplit"/>) is read as streams instead: the epoch order comes from
+/// <see cref="ShardOrder"/> (shard order per epoch, one contiguous stream per rank and worker, a bounded
+/// shuffle buffer), still a pure function of the epoch, so the same holds for a given world size and
+/// worker count.
 /// </summary>
 public sealed class TrainLoader
 {
@@ -66,7 +70,9 @@ public sealed class TrainLoader
         lock (_orderLock)
         {
             if (_order is { } o && o.Epoch == epoch) return o.Order;
-            var perm = new KeyedRandom(KeyedRandom.Key(_o.Seed, epoch, EpochOrderStream)).Permutation(_split.Count);
+            var perm = ShardSplit.Layout(_split) is { } shards
+                ? ShardOrder.EpochOrder(shards, _o.Seed, epoch, _o.BatchSize, _o.WorldSize, _o.Workers, _o.ShuffleBuffer)
+                : new KeyedRandom(KeyedRandom.Key(_o.Seed, epoch, EpochOrderStream)).Permutation(_split.Count);
             _order = (epoch, perm);
             return perm;
         }

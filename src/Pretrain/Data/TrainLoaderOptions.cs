@@ -13,6 +13,8 @@ public sealed record TrainLoaderOptions
     public int Prefetch { get; init; } = 2;
     /// <summary>data.on_error: false = skip (replace deterministically), true = fail.</summary>
     public bool FailOnError { get; init; }
+    /// <summary>data.shuffle_buffer: samples in each shard stream's shuffle buffer (sharded splits only).</summary>
+    public int ShuffleBuffer { get; init; } = DataConfig.DefaultShuffleBuffer;
     public int Rank { get; init; }
     public int WorldSize { get; init; } = 1;
     /// <summary>When set, the workers finish every view with it (the photometric stage on the CPU,
@@ -27,5 +29,6 @@ public sealed record TrainLoaderOptions
         Workers = cfg.Data.Workers,
         Prefetch = cfg.Data.Prefetch,
         FailOnError = cfg.Data.OnErrorPolicy == OnErrorPolicy.Fail,
+        ShuffleBuffer = cfg.Data.ShuffleBuffer,
     };
 }

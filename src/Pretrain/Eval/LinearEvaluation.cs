@@ -137,6 +137,7 @@ public static class LinearEvaluation
         Workers = cfg.Data.Workers,
         Prefetch = cfg.Data.Prefetch,
         FailOnError = cfg.Data.OnErrorPolicy == OnErrorPolicy.Fail,
+        ShuffleBuffer = cfg.Data.ShuffleBuffer,
     };
 
     private static IEnumerable<(Tensor X, Tensor Y)> AugmentedBatches(TrainLoader loader, BatchAugmenter augmenter, Func<Tensor, Tensor> features, Device device, int epoch)

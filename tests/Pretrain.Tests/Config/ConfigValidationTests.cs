@@ -61,7 +61,8 @@ public class ConfigValidationTests
 
     [Theory]
     [InlineData("method:\n  name: dinoo\n", ":2:9: method.name: 'dinoo' is not one of mocov3, dino (did you mean 'dino'?)")]
-    [InlineData("data:\n  source: imagenet\n", ":2:11: data.source: 'imagenet' is not one of synthetic, imagefolder, cifar10, cifar100, idx, filelist")]
+    [InlineData("data:\n  source: imagenet\n", ":2:11: data.source: 'imagenet' is not one of synthetic, imagefolder, cifar10, cifar100, idx, filelist, shards")]
+    [InlineData("data:\n  decoder: pillow\n", ":2:12: data.decoder: 'pillow' is not one of auto, skia, imagesharp")]
     [InlineData("optimizer:\n  name: adam\n", ":2:9: optimizer.name: 'adam' is not one of adamw, lars, sgd (did you mean 'adamw'?)")]
     [InlineData("sdmp:\n  target: softce\n", ":2:11: sdmp.target: 'softce' is not one of soft_ce, prob_mix (did you mean 'soft_ce'?)")]
     [InlineData("sdmp:\n  ops: [mixup, cutmx]\n", ":2:8: sdmp.ops: 'cutmx' is not one of mixup, cutmix, resizemix (did you mean 'cutmix'?)")]
