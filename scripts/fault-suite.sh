@@ -323,7 +323,8 @@ if wanted concurrent; then
     kill -9 $le 2>/dev/null; wait $le 2>/dev/null
     # A killed holder: the stale lock must not block.
     kill -9 $pid; wait $pid 2>/dev/null
-    pt run --config "$work/tiny.yaml" --output "$dir" --resume auto --set training.max_steps=$((steps)) --set eval.knn_every_epochs=0 >"$dir.3.log" 2>&1 \
+    # The holder's schedule (training.epochs=400): a resume refuses another one; max_steps only stops it sooner.
+    pt run --config "$work/tiny.yaml" --output "$dir" --resume auto --set training.max_steps=$((steps)) --set training.epochs=400 --set eval.knn_every_epochs=0 >"$dir.3.log" 2>&1 \
       && record concurrent ok || record concurrent fail "resume after a killed holder (round $r): $(tail -1 "$dir.3.log")"
   done
 fi
