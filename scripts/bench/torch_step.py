@@ -20,6 +20,12 @@ these configs), SDMP mixing (one of mixup / cutmix / resizemix per step), forwar
 EMA. The geometric crops (loader work in both programs) are random uint8 batches made before timing.
 PyTorch 1.13 has no scaled_dot_product_attention: attention is the eager softmax(q k^T / sqrt(d)) v.
 
+BLAS: Debian's python3-torch 1.13 is built with BLAS_INFO=generic, i.e. against whatever libblas.so.3 the
+alternatives system gives; with only libblas3 (netlib's reference BLAS) installed a MoCo step takes ~70 s.
+Give it OpenBLAS without touching the system (the figures in README.md "Benchmarks" used this):
+  apt-get download libopenblas0-pthread && dpkg -x libopenblas0-pthread_*.deb /tmp/oblas
+  export LD_LIBRARY_PATH=/tmp/oblas/usr/lib/x86_64-linux-gnu/openblas-pthread
+
 Usage: /usr/bin/python3 scripts/bench/torch_step.py --config mocov3_vit_sdmp [--steps 10 --warmup 3]
 Prints one JSON line: median_ms_per_step, step_ms, peak_rss_mib (ru_maxrss), threads, torch version.
 """
