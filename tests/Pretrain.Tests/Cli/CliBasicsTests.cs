@@ -143,4 +143,19 @@ public class CliBasicsTests
         Assert.Equal("ACTIVE", Environment.GetEnvironmentVariable(preset));
         Assert.NotEqual("PASSIVE", NativeEnvironment.GetNative(preset));
     }
+
+    [Fact]
+    public void MklDispatchOverrideIsForAmdCpusWithAvx512Only()
+    {
+        const string zen4 = "vendor_id\t: AuthenticAMD\nflags\t\t: fpu sse2 avx2 avx512f avx512bw avx512_bf16\n";
+        const string zen3 = "vendor_id\t: AuthenticAMD\nflags\t\t: fpu sse2 avx2 fma\n";
+        const string intel = "vendor_id\t: GenuineIntel\nflags\t\t: fpu sse2 avx2 avx512f\n";
+        Assert.True(MklCpuDispatch.IsAmdWithAvx512(zen4));
+        Assert.False(MklCpuDispatch.IsAmdWithAvx512(zen3));
+        Assert.False(MklCpuDispatch.IsAmdWithAvx512(intel));
+        // A flag that only starts with avx512f is not it.
+        Assert.False(MklCpuDispatch.IsAmdWithAvx512("vendor_id\t: AuthenticAMD\nflags\t\t: avx512fx\n"));
+        // The library the CLI loads is next to the assembly.
+        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "native", MklCpuDispatch.LibraryName)));
+    }
 }
