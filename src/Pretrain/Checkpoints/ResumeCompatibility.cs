@@ -4,7 +4,7 @@ namespace Pretrain.Checkpoints;
 
 /// <summary>A checkpoint continues only a run of the same model and method: anything else would load
 /// weights into a different network or a different loss. The keys the lr / weight-decay schedule is a
-/// function of (<see cref="ScheduleKeys"/>) may change only when the user says so (--allow-schedule-change):
+/// function of (<see cref="Schedule"/>) may change only when the user says so (--allow-schedule-change):
 /// the schedule would otherwise jump at the resumed step without a word. Other sections (logging,
 /// checkpointing, max_steps, data workers) may change freely.</summary>
 public static class ResumeCompatibility
@@ -15,28 +15,26 @@ public static class ResumeCompatibility
         public override string ToString() => $"{Key} {Saved} -> {Current}";
     }
 
-    /// <summary>The keys that move the lr and weight-decay schedules (their length, peak, floor, warm-up).</summary>
-    public static readonly string[] ScheduleKeys =
+    /// <summary>The keys that move the lr and weight-decay schedules (their length, peak, floor, warm-up),
+    /// each with how to read it from a config.</summary>
+    static readonly (string Key, Func<RunConfig, string> Value)[] Schedule =
     [
-        "training.epochs", "training.batch_size", "optimizer.base_lr", "optimizer.lr", "optimizer.lr_scaling",
-        "optimizer.min_lr", "optimizer.warmup_epochs", "optimizer.weight_decay", "optimizer.weight_decay_end",
-    ];
-
-    static string[] ScheduleValues(RunConfig c) =>
-    [
-        Num(c.Training.Epochs), Num(c.Training.BatchSize), Num(c.Optimizer.BaseLr), Num(c.Optimizer.Lr), c.Optimizer.LrScaling,
-        Num(c.Optimizer.MinLr), Num(c.Optimizer.WarmupEpochs), Num(c.Optimizer.WeightDecay), Num(c.Optimizer.WeightDecayEnd),
+        ("training.epochs", c => Num(c.Training.Epochs)),
+        ("training.batch_size", c => Num(c.Training.BatchSize)),
+        ("optimizer.base_lr", c => Num(c.Optimizer.BaseLr)),
+        ("optimizer.lr", c => Num(c.Optimizer.Lr)),
+        ("optimizer.lr_scaling", c => c.Optimizer.LrScaling),
+        ("optimizer.min_lr", c => Num(c.Optimizer.MinLr)),
+        ("optimizer.warmup_epochs", c => Num(c.Optimizer.WarmupEpochs)),
+        ("optimizer.weight_decay", c => Num(c.Optimizer.WeightDecay)),
+        ("optimizer.weight_decay_end", c => Num(c.Optimizer.WeightDecayEnd)),
     ];
 
     static string Num(double v) => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>Every schedule key that differs, in <see cref="ScheduleKeys"/> order.</summary>
-    public static IReadOnlyList<Change> ScheduleChanges(RunConfig saved, RunConfig current)
-    {
-        var a = ScheduleValues(saved);
-        var b = ScheduleValues(current);
-        return ScheduleKeys.Select((k, i) => new Change(k, a[i], b[i])).Where(c => c.Saved != c.Current).ToList();
-    }
+    /// <summary>Every schedule key that differs, in <see cref="Schedule"/> order.</summary>
+    public static IReadOnlyList<Change> ScheduleChanges(RunConfig saved, RunConfig current) =>
+        Schedule.Select(s => new Change(s.Key, s.Value(saved), s.Value(current))).Where(c => c.Saved != c.Current).ToList();
 
     /// <summary>Refuses a schedule change unless <paramref name="allow"/>; returns the changes allowed (for the log).</summary>
     public static IReadOnlyList<Change> CheckSchedule(RunConfig saved, RunConfig current, string path, bool allow)

@@ -10,12 +10,10 @@ namespace Pretrain.Config;
 /// </summary>
 public static class MethodDefaults
 {
-    /// <summary>The keys this class fills, in config-path spelling.</summary>
-    public static readonly string[] Keys = ["model.pos_embed", "model.stop_grad_patch_embed", "model.zero_init_residual", "optimizer.no_decay"];
-
     /// <summary>
-    /// Fills each key of <see cref="Keys"/> that <paramref name="isSet"/> says the config left out with the
-    /// method's value; returns "key=value" for each one filled, for `config show` and the run log.
+    /// Fills `model.pos_embed`, `model.stop_grad_patch_embed` and `model.zero_init_residual` where
+    /// <paramref name="isSet"/> says the config left them out, and `optimizer.no_decay` where it is `auto`,
+    /// with the method's values; returns "key=value" for each one filled, for `config show` and the run log.
     /// </summary>
     public static IReadOnlyList<string> Apply(RunConfig config, Func<string, bool> isSet)
     {
@@ -38,7 +36,8 @@ public static class MethodDefaults
             m.ZeroInitResidual = !dino;
             applied.Add($"model.zero_init_residual={Bool(m.ZeroInitResidual)}");
         }
-        if (!isSet("optimizer.no_decay") || config.Optimizer.NoDecay == Choice<NoDecayRule>.Name(NoDecayRule.Auto))
+        // Left out, the key is `auto` already; given as `auto`, it is resolved the same way.
+        if (config.Optimizer.NoDecay == Choice<NoDecayRule>.Name(NoDecayRule.Auto))
         {
             config.Optimizer.NoDecay = Choice<NoDecayRule>.Name(NoDecay(config.Method.Kind, config.Optimizer.Kind));
             applied.Add($"optimizer.no_decay={config.Optimizer.NoDecay}");

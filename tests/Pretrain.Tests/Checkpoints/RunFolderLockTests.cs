@@ -112,13 +112,7 @@ public class RunFolderLockTests(ITestOutputHelper output)
         string[] Args(params string[] extra) => ["run", "--config", config, "--output", runDir, .. extra];
         var latest = Path.Combine(runDir, "checkpoints", "latest.ckpt");
 
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])[Path.Combine(AppContext.BaseDirectory, "pretrain.dll"), .. Args()]) psi.ArgumentList.Add(a);
-        using var holder = Process.Start(psi)!;
-        holder.OutputDataReceived += (_, _) => { };
-        holder.ErrorDataReceived += (_, _) => { };
-        holder.BeginOutputReadLine();
-        holder.BeginErrorReadLine();
+        using var holder = PretrainJob.Background(Args());
         try
         {
             var wait = Stopwatch.StartNew();

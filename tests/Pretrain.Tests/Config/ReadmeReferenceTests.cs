@@ -23,15 +23,7 @@ public class ReadmeReferenceTests
         }
     }
 
-    static string Readme()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "README.md");
-            if (File.Exists(candidate) && File.Exists(Path.Combine(dir.FullName, "pretrain.sln"))) return File.ReadAllText(candidate);
-        }
-        throw new FileNotFoundException("README.md next to pretrain.sln");
-    }
+    static string Readme() => File.ReadAllText(RepoFiles.Path("README.md"));
 
     [Fact]
     public void EveryConfigKeyHasARowAndEveryRowIsAKey()

@@ -32,9 +32,22 @@ internal sealed class PretrainJob
     public static Process StartMpi(IEnumerable<string> args, int ranks = 2) =>
         Start(MpiJob.OpenMpiLauncher, ["--allow-run-as-root", "--oversubscribe", "-np", ranks.ToString(), "dotnet", Cli, .. args], null);
 
-    static Process Start(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? env)
+    /// <summary>`pretrain ARGS` started in <paramref name="workDir"/> and left running (to signal or kill it);
+    /// its output is drained and dropped.</summary>
+    public static Process Background(IEnumerable<string> args, string? workDir = null)
+    {
+        var p = Start("dotnet", [Cli, .. args], null, workDir);
+        p.OutputDataReceived += (_, _) => { };
+        p.ErrorDataReceived += (_, _) => { };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
+
+    static Process Start(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? env, string? workDir = null)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (workDir is not null) psi.WorkingDirectory = workDir;
         foreach (var a in args) psi.ArgumentList.Add(a);
         foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("OMPI_") || k.StartsWith("PMI") || k.StartsWith("SLURM_")).ToList())
             psi.Environment.Remove(key);

@@ -39,13 +39,6 @@ public class TorchvisionInteropTests
         return (p.ExitCode, output.Result + error.Result);
     }
 
-    static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "pretrain.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException("pretrain.sln");
-    }
-
     [TorchvisionFact]
     public void AnExportedResNet18LoadsStrictlyIntoTorchvisionAndGivesOurFeatures()
     {
@@ -60,7 +53,7 @@ public class TorchvisionInteropTests
         Assert.Equal(0, export.ExitCode);
         Assert.Contains("loads into torchvision 'resnet18' (strict, fc aside)", export.Out);
 
-        var (code, output) = Python(Path.Combine(RepoRoot(), "scripts", "check_export.py"), Path.Combine(run, "export", "backbone.safetensors"));
+        var (code, output) = Python(RepoFiles.Path("scripts", "check_export.py"), Path.Combine(run, "export", "backbone.safetensors"));
         Assert.True(code == 0, output);
         Assert.Contains("loaded with strict=True into ResNet", output);
         Assert.Matches(@"features: \(2, 512\) on the check input; max \|pretrain - torch\| = [0-9.e+-]+ .*tolerance 0.0001: OK", output);

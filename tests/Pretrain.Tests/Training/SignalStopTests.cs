@@ -24,23 +24,8 @@ public class SignalStopTests
         logging: {tensorboard: false}
         """;
 
-    private static string CliDll => Path.Combine(AppContext.BaseDirectory, "pretrain.dll");
-
-    private static Process Start(string args, string workDir)
-    {
-        var psi = new ProcessStartInfo("dotnet", $"\"{CliDll}\" {args}")
-        {
-            WorkingDirectory = workDir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
-    }
+    private static Process Start(string args, string workDir) =>
+        Pretrain.Tests.Distributed.PretrainJob.Background(args.Split(' ', StringSplitOptions.RemoveEmptyEntries), workDir);
 
     [Fact]
     public void SigtermWritesACheckpointExits143AndResumeContinues()
