@@ -26,19 +26,35 @@ public static class FailureReport
             return ExitCodes.UsageError;
         }
 
-        string tracePath;
-        if (log is not null)
+        // A failed write (disk full, folder gone) means the run folder's log may not take the trace
+        // either: it goes to a temporary file then, and the run log gets it too where it still can.
+        string where;
+        if (log is not null && e is not IOException)
         {
             log.FileOnly.Fatal(e, "unexpected failure");
-            tracePath = log.FilePath;
+            where = $"full trace in {log.FilePath}";
         }
         else
         {
-            tracePath = Path.Combine(Path.GetTempPath(), $"pretrain-failure-{DateTime.Now:yyyyMMdd-HHmmss}-{Environment.ProcessId}.log");
-            File.WriteAllText(tracePath, e.ToString());
+            log?.FileOnly.Fatal(e, "unexpected failure");
+            where = TraceToTempFile(e);
         }
-        stderr.WriteLine($"error: {e.GetType().Name}: {OneLine(e.Message)} (full trace in {tracePath})");
+        stderr.WriteLine($"error: {e.GetType().Name}: {OneLine(e.Message)} ({where})");
         return ExitCodes.Failure;
+    }
+
+    static string TraceToTempFile(Exception e)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"pretrain-failure-{DateTime.Now:yyyyMMdd-HHmmss}-{Environment.ProcessId}.log");
+        try
+        {
+            File.WriteAllText(path, e.ToString());
+            return $"full trace in {path}";
+        }
+        catch (Exception write) when (write is IOException or UnauthorizedAccessException)
+        {
+            return $"no trace written: {OneLine(write.Message)}";
+        }
     }
 
     static Exception Unwrap(Exception e)

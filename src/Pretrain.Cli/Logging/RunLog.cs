@@ -64,5 +64,17 @@ public sealed class RunLog : IDisposable
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown log level"),
     };
 
-    public void Dispose() => Logger.Dispose();
+    /// <summary>Closing flushes what the file sink still holds; on a full disk (or a folder that went
+    /// away) that fails again after the failure was already reported in one line: the log is lost then,
+    /// and a second error line would only repeat the first.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            Logger.Dispose();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+        }
+    }
 }

@@ -120,6 +120,41 @@ public class CliBasicsTests
     }
 
     [Fact]
+    public void ADiskFullFailureIsOneLineEvenWhenTheRunLogCannotBeWrittenEither()
+    {
+        // log.jsonl -> /dev/full: every write fails with ENOSPC, as on a full disk. The report is one
+        // line with the trace in a temporary file, and closing the log afterwards does not throw.
+        if (!File.Exists("/dev/full")) return;
+        var dir = Directory.CreateTempSubdirectory("pretrain-devfull-").FullName;
+        try
+        {
+            File.CreateSymbolicLink(Path.Combine(dir, Pretrain.Cli.Logging.RunLog.FileName), "/dev/full");
+            var stdout = new StringWriter();
+            var stderr = new StringWriter();
+            var log = Pretrain.Cli.Logging.RunLog.Create(dir, Serilog.Events.LogEventLevel.Information, stdout, stderr);
+            log.Logger.Information("ep 0 step 1 loss 1.0 " + new string('x', 8192));
+            Exception thrown;
+            try { throw new IOException("No space left on device : 'run/checkpoints/epoch-0002.tmp'"); }
+            catch (Exception e) { thrown = e; }
+
+            int code = FailureReport.Report(thrown, stderr, log);
+            log.Dispose();
+
+            Assert.Equal(1, code);
+            var lines = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var m = System.Text.RegularExpressions.Regex.Match(Assert.Single(lines),
+                @"^error: IOException: No space left on device : 'run/checkpoints/epoch-0002.tmp' \(full trace in (/.+pretrain-failure-.+\.log)\)$");
+            Assert.True(m.Success, stderr.ToString());
+            Assert.Contains("epoch-0002.tmp", File.ReadAllText(m.Groups[1].Value));
+            File.Delete(m.Groups[1].Value);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void UserInputErrorsInsideAggregatesStayUsageErrors()
     {
         var stderr = new StringWriter();
