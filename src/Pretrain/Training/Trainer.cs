@@ -193,6 +193,18 @@ public sealed class Trainer : IDisposable
     /// <summary>One optimizer step on a batch staged on the device, inside one dispose scope.</summary>
     public Dictionary<string, double> TrainStep(StagedBatch staged, int epoch)
     {
+        try
+        {
+            return TrainStepInScope(staged, epoch);
+        }
+        finally
+        {
+            NativeGarbage.CollectAfterStep();
+        }
+    }
+
+    private Dictionary<string, double> TrainStepInScope(StagedBatch staged, int epoch)
+    {
         using var scope = NewDisposeScope();
         var ctx = new StepContext(Step, epoch, Plan.EpochProgress(Step), KeyedRandom.Key(_cfg.Experiment.Seed, Step, 0x5743));
         // Drop path and other torch-side randomness: a pure function of (seed, step), so resume is exact.

@@ -161,6 +161,26 @@ public class TrainerTests
     }
 
     [Fact]
+    public void EveryStepEndsWithAGen0CollectionThatFreesTheStepsUndisposedScalars()
+    {
+        // TorchSharp's Scalars are freed only by their finalizer (NativeGarbage): without a collection per
+        // step they stay live for hundreds of steps and fragment the native heap.
+        var cfg = TinyRun.Config();
+        using var t = RunBuilder.Trainer(cfg, TinyRun.TempDir(), TinyRun.Log, CancellationToken.None);
+        var raw = t.Loader.Epoch(0, 0).First();
+        t.TrainStep(raw, 0);
+        var scalar = MakeUndisposedScalar();
+        int before = GC.CollectionCount(0);
+        for (int i = 0; i < 3; i++) t.TrainStep(raw, 0);
+        Assert.True(GC.CollectionCount(0) - before >= 3, $"{GC.CollectionCount(0) - before} gen-0 collections in 3 steps");
+        GC.WaitForPendingFinalizers();
+        Assert.False(scalar.IsAlive, "a Scalar dropped before the steps is still alive after them");
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference MakeUndisposedScalar() => new(TorchSharp.ScalarExtensionMethods.ToScalar(0.5));
+
+    [Fact]
     public void StepsDoNotLeakTensors()
     {
         var cfg = TinyRun.Config();
