@@ -14,21 +14,42 @@ namespace Pretrain.Tests.Methods;
 /// training.precision bf16 against fp32 (on PRETRAIN_TEST_DEVICE, default cpu): one full training step of
 /// each method with SDMP, on a ViT and on a ResNet, from the same initial weights and the same batch. The
 /// loss agrees to 1e-2 relative, the gradient of every trained parameter, taken as one vector, has cosine
-/// ≥ <see cref="MinGradientCosine"/> with fp32's, and the master weights, gradients and optimizer state are fp32
+/// ≥ <see cref="MinGradientCosine"/> with fp32's (per case: issue #15's 0.999 is out of reach at this
+/// point for three of the four, see there), and the master weights, gradients and optimizer state are fp32
 /// after the step.
 /// </summary>
 [Collection(TorchGlobalState.Name)]
 public class MixedPrecisionTests(ITestOutputHelper output)
 {
-    /// <summary>Issue #15 asked for 0.999. Measured here (batch 16, fresh weights): DINO ResNet 0.9996, DINO ViT
-    /// 0.9965, MoCo v3 ViT 0.9902, MoCo v3 ResNet 0.9866. The recipe itself is at bf16 level (a ViT's
-    /// features differ from fp32 by 5e-3 relative, ComputePrecisionTests), and rounding the input images to
-    /// bf16 moves the gradient by cosine 0.999999; but at a fresh initialisation the samples' features lie
-    /// close together (their spread is 18–55% of their norm), so the per-sample rounding noise is a larger
-    /// share of what the heads' BatchNorm (MoCo) and the teacher centering (DINO) keep, and a larger batch
-    /// does not average it away (batch 256: 0.997 / 0.988 for MoCo). PyTorch's autocast, which casts the
-    /// same layers, is in the same position. So this bound is the measured level, not the issue's.</summary>
-    public const double MinGradientCosine = 0.98;
+    /// <summary>
+    /// The gradient cosine each case must reach: issue #15 asked for 0.999, which only DINO ResNet reaches
+    /// (measured 0.99964; DINO ViT 0.99650, MoCo v3 ViT 0.99017, MoCo v3 ResNet 0.98663). The floors are the
+    /// measured levels with a margin for other CPUs' kernels. 0.999 is out of reach of any bf16 recipe at
+    /// this point, not a fault of this one (README.md, "Precision"):
+    /// - Even fp32 compute from the same weights rounded to bf16 (the cast every Linear and convolution
+    ///   makes; no bf16 arithmetic at all) moves the gradient to cosine 0.99876 (MoCo v3 ViT), 0.99867
+    ///   (MoCo v3 ResNet), 0.99737 (DINO ViT), 0.99972 (DINO ResNet); the test prints this reference.
+    ///   The one-step gradient at these points is that sensitive: MoCo v3's CLS token starts at
+    ///   N(0, 1e-6), so the first LayerNorm (eps 1e-6) scales its gradient by ~1e3 and that one [32]
+    ///   vector is 100% of the MoCo ViT gradient's norm; the heads' BatchNorm backward and the contrastive
+    ///   loss leave small differences of large per-sample terms (a bf16-rounded backward breaks their
+    ///   cancellation); DINO's teacher temperature (0.04) sharpens the teacher's bf16 logits.
+    /// - No single cast causes it (bf16 in only one kind of layer, MoCo v3 ViT: attention 0.9923, the
+    ///   blocks' MLP 0.9940, the patch embedding 0.9966, the heads 0.9960, the momentum encoder only
+    ///   0.9996). The recipe matches PyTorch's autocast, or is tighter (BatchNorm output and attention's
+    ///   softmax in fp32); fp32 runs are bit-repeatable (cosine 1).
+    /// - PyTorch 1.13's own torch.autocast('cpu', bfloat16) on the same tiny MoCo v3 + SDMP ViT
+    ///   (scripts/bench/bf16_grad_cosine.py, 10 initialisations, batch 16): median cosine 0.992, minimum
+    ///   0.77; batch 128: median 0.976; after 24 fp32 steps: median 0.983. It never reached 0.999.
+    /// - Starting from weights after 6 or 24 fp32 steps instead helps DINO (ViT 0.9999 / 0.9990) but not
+    ///   MoCo v3 (ViT 0.9896 / 0.9524), so the test keeps the fresh initialisation the issue names.
+    /// </summary>
+    public static double MinGradientCosine(string method, string arch) => (method, arch) switch
+    {
+        ("dino", "resnet") => 0.999,
+        ("dino", "vit") => 0.993,
+        _ => 0.98,   // MoCo v3, ViT and ResNet
+    };
 
     public static TheoryData<string, string> Cases => new()
     {
@@ -54,11 +75,18 @@ public class MixedPrecisionTests(ITestOutputHelper output)
 
     /// <summary>One step in <paramref name="precision"/>: step <paramref name="from"/> of the run, from the
     /// weights, optimizer state and RNG of <paramref name="checkpoint"/> (fresh initial weights when null).</summary>
-    private static Step OneStep(RunConfig cfg, string precision, string? checkpoint, long from, Action<Trainer>? check = null)
+    /// <param name="roundWeights">Round every weight of both networks to bf16 (and back) first: fp32 compute
+    /// from the weights a bf16 cast sees, the reference of what the cast alone does.</param>
+    private static Step OneStep(RunConfig cfg, string precision, string? checkpoint, long from, Action<Trainer>? check = null,
+        bool roundWeights = false)
     {
         cfg.Training.Precision = precision;
         using var t = RunBuilder.Trainer(cfg, TinyRun.TempDir(), TinyRun.Log, CancellationToken.None);
         if (checkpoint is not null) t.Resume(checkpoint);
+        if (roundWeights)
+            using (no_grad())
+                foreach (var s in t.Method.StateTensors().Values.Where(s => s.dtype == ScalarType.Float32))
+                    s.copy_(s.to(ScalarType.BFloat16).to(ScalarType.Float32));
         Assert.Equal(from, t.Step);
         int epoch = (int)(from / t.Plan.StepsPerEpoch);
         var logged = t.TrainStep(t.Loader.Batch(epoch, (int)(from % t.Plan.StepsPerEpoch)), epoch);
@@ -100,9 +128,10 @@ public class MixedPrecisionTests(ITestOutputHelper output)
         var fp32 = OneStep(Config(method, arch), "fp32", null, 0);
         var bf16 = OneStep(Config(method, arch), "bf16", null, 0, MasterStateIsFp32);
         var (rel, cosine, relL2) = Compare(fp32, bf16);
-        output.WriteLine($"{method} {arch}: loss fp32 {fp32.Loss:G7} bf16 {bf16.Loss:G7} (rel {rel:E2}); gradient cosine {cosine:F6}, rel L2 {relL2:E2} over {fp32.Grads.Count} tensors");
+        var rounded = Compare(fp32, OneStep(Config(method, arch), "fp32", null, 0, roundWeights: true));
+        output.WriteLine($"{method} {arch}: loss fp32 {fp32.Loss:G7} bf16 {bf16.Loss:G7} (rel {rel:E2}); gradient cosine {cosine:F6}, rel L2 {relL2:E2} over {fp32.Grads.Count} tensors; fp32 from bf16-rounded weights: cosine {rounded.Cosine:F6}");
         Assert.True(rel <= 1e-2, $"loss fp32 {fp32.Loss} vs bf16 {bf16.Loss}: relative difference {rel:E2}");
-        Assert.True(cosine >= MinGradientCosine, $"gradient cosine {cosine:F6} < {MinGradientCosine}");
+        Assert.True(cosine >= MinGradientCosine(method, arch), $"gradient cosine {cosine:F6} < {MinGradientCosine(method, arch)}");
         // bf16 computes something different: a recipe that silently ran in fp32 would give the same bits.
         Assert.NotEqual(fp32.Loss, bf16.Loss);
         foreach (var (k, v) in fp32.Logged.Where(kv => kv.Key.StartsWith("loss_")))
