@@ -14,7 +14,6 @@ namespace Pretrain.Cli;
 /// </summary>
 internal static class NativeAllocator
 {
-    private const int MmapThreshold = 1 << 30;
     private const int M_TRIM_THRESHOLD = -1;
     private const int M_MMAP_THRESHOLD = -3;
 
@@ -23,7 +22,7 @@ internal static class NativeAllocator
         if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("PRETRAIN_MALLOC_TUNING") == "0") return;
         try
         {
-            mallopt(M_MMAP_THRESHOLD, MmapThreshold);
+            mallopt(M_MMAP_THRESHOLD, 1 << 30);
             mallopt(M_TRIM_THRESHOLD, 1 << 30);
         }
         catch (EntryPointNotFoundException) { }   // not glibc (e.g. musl): nothing to tune
