@@ -17,13 +17,7 @@ public static class TrainingRun
         var device = RunBuilder.Device(ctx.Config, ctx.DeviceOverride, dp);
         var data = ctx.Data ?? RunBuilder.TrainingData(ctx.Config, dp);
         using var trainer = new Trainer(RunBuilder.Parts(ctx.Config, ctx.RunDir, log, device, data, dp: dp), log, ctx.Shutdown.Token);
-        if (ctx.Resume is { } resume)
-        {
-            // Rank 0 picks the checkpoint (resolving may clear stale temp files); every rank loads it.
-            var path = dp.BroadcastString(dp.Rank == 0 ? ResumeTarget.Resolve(resume, ctx.RunDir, ctx.Config, log) : null);
-            if (path is null) log.Information("--resume auto: no checkpoint in {Dir}; starting from scratch", ctx.RunDir);
-            else trainer.Resume(path, ctx.AllowScheduleChange);
-        }
+        if (ctx.Resume is { } resume) ResumeOrStartOver(trainer, resume, ctx.RunDir, ctx.Config, log, dp, ctx.AllowScheduleChange);
 
         bool finished;
         try
@@ -48,6 +42,23 @@ public static class TrainingRun
             log.Information("{Line}", line);
         }
         return 0;
+    }
+
+    /// <summary>`--resume PATH|auto`: loads the checkpoint it names. `auto` in a folder without one starts
+    /// from scratch, and then the rows an earlier process logged before it was killed (it died before its
+    /// first checkpoint) go, as a resume drops the rows after its checkpoint: each step is logged once.</summary>
+    public static void ResumeOrStartOver(Trainer trainer, string resume, string runDir, RunConfig cfg, Serilog.ILogger log, DataParallel dp,
+        bool allowScheduleChange = false)
+    {
+        // Rank 0 picks the checkpoint (resolving may clear stale temp files); every rank loads it.
+        var path = dp.BroadcastString(dp.Rank == 0 ? ResumeTarget.Resolve(resume, runDir, cfg, log) : null);
+        if (path is not null)
+        {
+            trainer.Resume(path, allowScheduleChange);
+            return;
+        }
+        log.Information("--resume auto: no checkpoint in {Dir}; starting from scratch", runDir);
+        trainer.DropMetricsAfterCurrentStep();
     }
 
     /// <summary>Progress of the run's evaluation passes as log lines every PRETRAIN_PROGRESS_SECONDS (30 s);

@@ -70,7 +70,7 @@ internal static class TinyRun
     {
         cfg.Training.MaxSteps = (int)maxSteps;
         var t = RunBuilder.Trainer(cfg, dir, Log, CancellationToken.None);
-        if (resume is not null) t.Resume(ResumeTarget.Resolve(resume, dir, cfg, Log)!);
+        if (resume is not null) TrainingRun.ResumeOrStartOver(t, resume, dir, cfg, Log, Pretrain.Distributed.DataParallel.Single);
         Assert.True(t.Run());
         t.SaveCheckpoint(epochFile: false);
         return t;

@@ -137,6 +137,22 @@ public class TrainerTests
     }
 
     [Fact]
+    public void AutoResumeWithoutACheckpointDropsTheRowsOfTheKilledRunBeforeStartingOver()
+    {
+        // The fault suite's kill -9 after ~1.3 s: steps 1-5 logged, killed before the step-5 checkpoint
+        // was renamed into place. `--resume auto` finds no checkpoint and starts at step 1 again.
+        var dir = TinyRun.TempDir();
+        var cfg = TinyRun.Config(sdmp: false);
+        Directory.CreateDirectory(dir);
+        var metrics = Path.Combine(dir, "metrics.jsonl");
+        File.WriteAllLines(metrics, Enumerable.Range(1, 5).Select(i => $"{{\"step\":{i},\"epoch\":0,\"loss\":1.0}}"));
+        using (TinyRun.Train(cfg, dir, 6, resume: "auto")) { }
+        var rows = File.ReadLines(metrics).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(Enumerable.Range(1, 6).Select(i => (long)i), rows.Select(r => r.GetProperty("step").GetInt64()));
+        Assert.All(rows, r => Assert.NotEqual(1.0, r.GetProperty("loss").GetDouble()));   // all the new run's rows
+    }
+
+    [Fact]
     public void AResumeWritesATensorboardPurgeRecordBetweenTheTwoRunsFiles()
     {
         var dir = TinyRun.TempDir();
