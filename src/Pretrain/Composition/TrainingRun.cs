@@ -44,21 +44,15 @@ public static class TrainingRun
         return 0;
     }
 
-    /// <summary>`--resume PATH|auto`: loads the checkpoint it names. `auto` in a folder without one starts
-    /// from scratch, and then the rows an earlier process logged before it was killed (it died before its
-    /// first checkpoint) go, as a resume drops the rows after its checkpoint: each step is logged once.</summary>
+    /// <summary>`--resume PATH|auto`: loads the checkpoint it names; `auto` in a folder without one starts
+    /// from scratch (Trainer.Run drops what a killed earlier process logged either way).</summary>
     public static void ResumeOrStartOver(Trainer trainer, string resume, string runDir, RunConfig cfg, Serilog.ILogger log, DataParallel dp,
         bool allowScheduleChange = false)
     {
         // Rank 0 picks the checkpoint (resolving may clear stale temp files); every rank loads it.
         var path = dp.BroadcastString(dp.Rank == 0 ? ResumeTarget.Resolve(resume, runDir, cfg, log) : null);
-        if (path is not null)
-        {
-            trainer.Resume(path, allowScheduleChange);
-            return;
-        }
-        log.Information("--resume auto: no checkpoint in {Dir}; starting from scratch", runDir);
-        trainer.DropMetricsAfterCurrentStep();
+        if (path is null) log.Information("--resume auto: no checkpoint in {Dir}; starting from scratch", runDir);
+        else trainer.Resume(path, allowScheduleChange);
     }
 
     /// <summary>Progress of the run's evaluation passes as log lines every PRETRAIN_PROGRESS_SECONDS (30 s);

@@ -115,6 +115,10 @@ public sealed class Trainer : IDisposable
     public bool Run()
     {
         var progress = new TrainingProgress();
+        // This run logs steps Step+1 onwards: rows (and TensorBoard points) an earlier, killed process
+        // logged past Step would come twice, whether it resumed from a checkpoint or, killed before its
+        // first one, starts from scratch.
+        _metrics.DropRowsAfter(Step);
         if (!_replicasSynced) SyncReplicas();
         _method.SetTraining(true);
         StagedBatch? next = null;
@@ -413,15 +417,10 @@ public sealed class Trainer : IDisposable
         Step = meta[CheckpointStore.GlobalStepKey]!.GetValue<long>();
         _history.Clear();
         foreach (var h in meta["history"]!.AsArray()) _history.Add(h!.AsObject().DeepClone().AsObject());
-        DropMetricsAfterCurrentStep();   // rows a crashed run logged after this checkpoint come again
         _log.Information("Resumed from {Path} at step {Step} (epoch {Epoch}, batch {Batch})", path, Step, Step / Plan.StepsPerEpoch, Step % Plan.StepsPerEpoch);
         if (scheduleChanges.Count > 0)
             _log.Warning("--allow-schedule-change: the schedule changes at step {Step}: {Changes}", Step, string.Join(", ", scheduleChanges));
     }
-
-    /// <summary>Drops the metrics rows (and TensorBoard points) of steps after <see cref="Step"/>: the
-    /// ones an earlier, killed process logged past the point this run continues from.</summary>
-    public void DropMetricsAfterCurrentStep() => _metrics.DropRowsAfter(Step);
 
     private static Dictionary<string, Tensor> WithPrefix(IReadOnlyDictionary<string, Tensor> all, string prefix)
         => all.Where(kv => kv.Key.StartsWith(prefix)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value);
