@@ -140,6 +140,8 @@ internal sealed partial class ConfigRules(ConfigTree tree)
         }
         if (m.EmbedDim > 0 && m.NumHeads > 0)
             Require(m.EmbedDim % m.NumHeads == 0, "model.embed_dim", $"{m.EmbedDim} is not divisible by model.num_heads {m.NumHeads}");
+        Require(!m.ChannelsLast || m.ArchKind is ArchKind.Resnet or ArchKind.Resnet18 or ArchKind.Resnet50, "model.channels_last",
+            $"applies to ResNets only (model.arch is {m.Arch})");
         if (m.ArchKind == ArchKind.Resnet)
         {
             Require(m.Layers.Length > 0, "model.layers", "arch resnet needs blocks per stage, e.g. [2, 2, 2, 2]");

@@ -157,6 +157,8 @@ public sealed class ModelConfig
     public bool CifarStem { get; set; } = false;
     /// <summary>The last BN of each residual block starts at gamma 0; method default (true for MoCo v3, false for DINO: torchvision's default).</summary>
     public bool ZeroInitResidual { get; set; } = true;
+    /// <summary>ResNet: activations stored NHWC (channels-last); faster convolutions on CPU, see README.</summary>
+    public bool ChannelsLast { get; set; } = false;
     /// <summary>Free ResNet: basic | bottleneck, blocks and widths per stage.</summary>
     public string Block { get; set; } = "basic";
     [YamlIgnore] public BlockKind BlockKind => Choice<BlockKind>.Parse(Block);

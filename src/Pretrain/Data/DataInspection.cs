@@ -8,7 +8,7 @@ public sealed record SplitInspection(
     string Name, string Description, int Count,
     IReadOnlyList<(string ClassName, int Count)> ClassCounts, int Unlabeled,
     int SizeSampled, int MinWidth, int MinHeight, double MeanWidth, double MeanHeight, int MaxWidth, int MaxHeight,
-    int UnreadableInSample);
+    int UnreadableInSample, int OverPixelLimitInSample = 0, long MaxImagePixels = 0);
 
 /// <summary>What `pretrain data inspect` reports; <see cref="ToText"/> is the printable form.</summary>
 public sealed record DataInspection(IReadOnlyList<SplitInspection> Splits, string? GridPath)
@@ -29,6 +29,8 @@ public sealed record DataInspection(IReadOnlyList<SplitInspection> Splits, strin
             if (s.SizeSampled > 0)
                 sb.AppendLine(ci, $"  size over {s.SizeSampled} images: W min {s.MinWidth} mean {s.MeanWidth:F1} max {s.MaxWidth}; H min {s.MinHeight} mean {s.MeanHeight:F1} max {s.MaxHeight}");
             if (s.UnreadableInSample > 0) sb.AppendLine(ci, $"  unreadable in the size sample: {s.UnreadableInSample}");
+            if (s.OverPixelLimitInSample > 0)
+                sb.AppendLine(ci, $"  over data.max_image_pixels ({s.MaxImagePixels}) in the size sample: {s.OverPixelLimitInSample} (training treats them as unreadable: skipped and counted, or an error with data.on_error fail)");
         }
         if (GridPath != null) sb.AppendLine(ci, $"augmented views: {GridPath}");
         return sb.ToString();

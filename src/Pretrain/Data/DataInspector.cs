@@ -16,8 +16,9 @@ public static class DataInspector
     public static DataInspection Inspect(DataSplits splits, RunConfig cfg, string? gridFolder,
         Func<RawView, Tensor>? augment = null, int sizeSample = 200, int gridSamples = 6, int minTile = 96)
     {
-        var stats = new List<SplitInspection> { InspectSplit("train", splits.Train, sizeSample) };
-        if (splits.Val != null) stats.Add(InspectSplit("val", splits.Val, sizeSample));
+        long limit = cfg.Data.MaxImagePixels;
+        var stats = new List<SplitInspection> { InspectSplit("train", splits.Train, sizeSample, limit) };
+        if (splits.Val != null) stats.Add(InspectSplit("val", splits.Val, sizeSample, limit));
         string? grid = null;
         if (gridFolder != null)
         {
@@ -28,7 +29,8 @@ public static class DataInspector
         return new DataInspection(stats, grid);
     }
 
-    public static SplitInspection InspectSplit(string name, IDataSplit split, int sizeSample)
+    /// <param name="maxPixels">data.max_image_pixels (0 = no limit): sampled images above it are counted.</param>
+    public static SplitInspection InspectSplit(string name, IDataSplit split, int sizeSample, long maxPixels = 0)
     {
         var counts = new int[split.Classes.Count];
         int unlabeled = 0;
@@ -38,7 +40,7 @@ public static class DataInspector
             if (l >= 0 && l < counts.Length) counts[l]++;
             else unlabeled++;
         }
-        int m = Math.Min(sizeSample, split.Count), bad = 0, seen = 0;
+        int m = Math.Min(sizeSample, split.Count), bad = 0, seen = 0, over = 0;
         int minW = int.MaxValue, minH = int.MaxValue, maxW = 0, maxH = 0;
         double sumW = 0, sumH = 0;
         for (int k = 0; k < m; k++)
@@ -49,13 +51,14 @@ public static class DataInspector
             try { (w, h) = split.ImageSize(i); }
             catch (Exception) { bad++; continue; }
             seen++;
+            if (maxPixels > 0 && (long)w * h > maxPixels) over++;
             (minW, minH, maxW, maxH) = (Math.Min(minW, w), Math.Min(minH, h), Math.Max(maxW, w), Math.Max(maxH, h));
             (sumW, sumH) = (sumW + w, sumH + h);
         }
         if (seen == 0) (minW, minH) = (0, 0);
         return new SplitInspection(name, split.Description, split.Count,
             split.Classes.Select((c, i) => (c, counts[i])).ToArray(), unlabeled,
-            seen, minW, minH, seen > 0 ? sumW / seen : 0, seen > 0 ? sumH / seen : 0, maxW, maxH, bad);
+            seen, minW, minH, seen > 0 ? sumW / seen : 0, seen > 0 ? sumH / seen : 0, maxW, maxH, bad, over, maxPixels);
     }
 
     /// <param name="minTile">Small crops (28-px Fashion-MNIST, 32-px CIFAR) are enlarged by an integer

@@ -91,17 +91,22 @@ public static class DoctorChecks
     /// <param name="torchThreads">torch.get_num_threads(), null when torch did not load.</param>
     /// <param name="cores">The cores the process may use.</param>
     /// <param name="ompWaitPolicy">OMP_WAIT_POLICY as native code sees it.</param>
-    public static DoctorCheck Threads(int? torchThreads, int cores, string? ompWaitPolicy)
+    /// <param name="gompSpinCount">GOMP_SPINCOUNT as native code sees it (pretrain sets 200000 unless it is set).</param>
+    public static DoctorCheck Threads(int? torchThreads, int cores, string? ompWaitPolicy, string? gompSpinCount = null)
     {
         var policy = string.IsNullOrEmpty(ompWaitPolicy) ? "unset" : ompWaitPolicy;
+        var spin = string.IsNullOrEmpty(gompSpinCount) ? "unset" : gompSpinCount;
         if (torchThreads is not int t)
-            return DoctorCheck.Warn("threads", $"torch threads unknown (torch did not load), {cores} cores, OMP_WAIT_POLICY={policy}", "see the torch line");
-        var value = $"torch {t} threads, {cores} cores, OMP_WAIT_POLICY={policy}";
+            return DoctorCheck.Warn("threads", $"torch threads unknown (torch did not load), {cores} cores, OMP_WAIT_POLICY={policy}, GOMP_SPINCOUNT={spin}", "see the torch line");
+        var value = $"torch {t} threads, {cores} cores, OMP_WAIT_POLICY={policy}, GOMP_SPINCOUNT={spin}";
         var fixes = new List<string>();
         if (t > cores)
             fixes.Add($"torch would run {t} threads on {cores} cores: set OMP_NUM_THREADS={cores} or keep experiment.threads at 0 (cores minus loader workers)");
         if (!string.Equals(ompWaitPolicy, "PASSIVE", StringComparison.OrdinalIgnoreCase))
             fixes.Add("export OMP_WAIT_POLICY=PASSIVE (busy-waiting OpenMP threads starve the loader; pretrain sets it at start unless it is set)");
+        if (string.IsNullOrEmpty(gompSpinCount) || gompSpinCount.Trim().Equals("INFINITE", StringComparison.OrdinalIgnoreCase)
+            || gompSpinCount.Trim().Equals("INFINITY", StringComparison.OrdinalIgnoreCase))
+            fixes.Add("export GOMP_SPINCOUNT=200000 (a ~0.1 ms spin between a step's small parallel regions, then sleep; pretrain sets it at start unless it is set)");
         return fixes.Count == 0 ? DoctorCheck.Ok("threads", value) : DoctorCheck.Warn("threads", value, string.Join("; ", fixes));
     }
 

@@ -59,7 +59,7 @@ public static class DoctorProbe
             DoctorChecks.Cpu(cpu),
             DoctorChecks.CpuFeatures(cpu),
             DoctorChecks.Bf16(cpu),
-            DoctorChecks.Threads(threads, cpu.ProcessorCount, LibcEnvironment.Get("OMP_WAIT_POLICY")),
+            DoctorChecks.Threads(threads, cpu.ProcessorCount, LibcEnvironment.Get("OMP_WAIT_POLICY"), LibcEnvironment.Get("GOMP_SPINCOUNT")),
             DoctorChecks.Cuda(options.Device, cudaBuild, cudaAvailable, deviceCount, GpuNames()),
             DoctorChecks.Launch(launch),
             DoctorChecks.Mpi(launch, env.GetValueOrDefault(MpiLibrary.OverrideVariable), Load),

@@ -17,8 +17,8 @@ public static class BackboneFactory
         Backbone model = arch switch
         {
             ArchKind.VitTiny or ArchKind.VitSmall or ArchKind.VitBase or ArchKind.Vit => new VisionTransformer(VitFrom(cfg, arch, imageSize, dropPath ?? cfg.DropPath)),
-            ArchKind.Resnet18 => new ResNet(ResNetSettings.ResNet18(cfg.CifarStem, cfg.ZeroInitResidual)),
-            ArchKind.Resnet50 => new ResNet(ResNetSettings.ResNet50(cfg.CifarStem, cfg.ZeroInitResidual)),
+            ArchKind.Resnet18 => new ResNet(ResNetSettings.ResNet18(cfg.CifarStem, cfg.ZeroInitResidual) with { ChannelsLast = cfg.ChannelsLast }),
+            ArchKind.Resnet50 => new ResNet(ResNetSettings.ResNet50(cfg.CifarStem, cfg.ZeroInitResidual) with { ChannelsLast = cfg.ChannelsLast }),
             ArchKind.Resnet => new ResNet(FreeResNet(cfg)),
             _ => throw new ArgumentOutOfRangeException(nameof(cfg), arch, "unhandled model.arch"),
         };
@@ -50,6 +50,6 @@ public static class BackboneFactory
         var block = cfg.BlockKind;
         if (cfg.Layers.Length == 0)
             throw new ArgumentException("model.arch 'resnet' needs model.layers and model.widths");
-        return new ResNetSettings(block, cfg.Layers, cfg.Widths, cfg.CifarStem, cfg.ZeroInitResidual);
+        return new ResNetSettings(block, cfg.Layers, cfg.Widths, cfg.CifarStem, cfg.ZeroInitResidual, cfg.ChannelsLast);
     }
 }

@@ -72,23 +72,20 @@ public sealed class ChunkedBatchNorm : nn.Module<Tensor, Tensor>
             return y;
         }
 
-        // [k·n, C, *] -> [n, k·C, *]: each (chunk, channel) pair becomes its own channel of one fused
-        // batch_norm call, which normalises it over that chunk's samples and positions only.
-        long n = batch / k, c = NumFeatures;
-        long[] rest = x.shape.Skip(2).ToArray();
-        long[] split = [k, n, c, .. rest];
-        long[] merged = [n, k * c, .. rest];
+        // One native call per chunk on its rows (a split along dim 0 is a view, in either memory format),
+        // joined by one cat: each chunk is normalised over its own samples and positions only, and the
+        // backward of the split/cat pair is one cat of the chunks' input gradients.
+        // Momentum 1 over zero buffers makes the kernel hand back each chunk's batch mean and unbiased
+        // variance, from which the sequential running-stat update is formed below.
+        long c = NumFeatures;
         using var scope = NewDisposeScope();
-        var xs = x.reshape(split).transpose(0, 1).reshape(merged);
-
-        // Momentum 1 over zero buffers makes the fused kernel hand back each chunk's batch mean and
-        // unbiased variance, from which the sequential running-stat update is formed below.
         var chunkMean = zeros(k * c, dtype: RunningMean.dtype, device: x.device);
         var chunkVar = zeros(k * c, dtype: RunningVar.dtype, device: x.device);
-        var w = Affine ? Weight!.repeat(k) : null;
-        var b = Affine ? Bias!.repeat(k) : null;
-        var ys = nn.functional.batch_norm(xs, chunkMean, chunkVar, w, b, true, 1.0, Eps);
-        var y2 = ys.reshape([n, k, c, .. rest]).transpose(0, 1).reshape(x.shape);
+        var parts = x.split(batch / k, 0);
+        var ys = new Tensor[k];
+        for (int i = 0; i < k; i++)
+            ys[i] = nn.functional.batch_norm(parts[i], chunkMean.narrow(0, i * c, c), chunkVar.narrow(0, i * c, c), Weight, Bias, true, 1.0, Eps);
+        var y2 = cat(ys, 0);
 
         AdvanceRunningStatistics(chunkMean, chunkVar, k);
         return y2.MoveToOuterDisposeScope();
@@ -104,22 +101,23 @@ public sealed class ChunkedBatchNorm : nn.Module<Tensor, Tensor>
     {
         long n = x.shape[0] / k, c = NumFeatures;
         long[] rest = x.shape.Skip(2).ToArray();
+        // [k·n, C, *] viewed as [k, n, C, *] (a view in either memory format): statistics per (chunk, channel).
         long[] split = [k, n, c, .. rest];
-        long[] merged = [n, k * c, .. rest];
-        long[] stat = [1, k * c, .. rest.Select(_ => 1L)];
-        long[] dims = [0, .. Enumerable.Range(2, rest.Length).Select(d => (long)d)];
+        long[] stat = [k, 1, c, .. rest.Select(_ => 1L)];
+        long[] dims = [1, .. Enumerable.Range(3, rest.Length).Select(d => (long)d)];
+        long[] param = [1, 1, c, .. rest.Select(_ => 1L)];
         using var scope = NewDisposeScope();
-        var xs = k == 1 ? x : x.reshape(split).transpose(0, 1).reshape(merged);
+        var xs = x.reshape(split);
         double count = (double)n * rest.Aggregate(1L, (a, b) => a * b) * sync.World;
         var mean = sync.SumAcrossRanks(xs.sum(dims)).div(count);
         var centered = xs - mean.view(stat);
         var variance = sync.SumAcrossRanks(centered.square().sum(dims)).div(count);
         var ys = centered * (variance + Eps).rsqrt().view(stat);
-        if (Affine) ys = ys * Weight!.repeat(k).view(stat) + Bias!.repeat(k).view(stat);
-        var y = k == 1 ? ys : ys.reshape([n, k, c, .. rest]).transpose(0, 1).reshape(x.shape);
+        if (Affine) ys = ys * Weight!.view(param) + Bias!.view(param);
+        var y = ys.reshape(x.shape);
 
         using (no_grad())
-            AdvanceRunningStatistics(mean.detach().to(RunningMean.dtype), variance.detach().mul(count / Math.Max(count - 1, 1)).to(RunningVar.dtype), k);
+            AdvanceRunningStatistics(mean.detach().reshape(k * c).to(RunningMean.dtype), variance.detach().reshape(k * c).mul(count / Math.Max(count - 1, 1)).to(RunningVar.dtype), k);
         return y.MoveToOuterDisposeScope();
     }
 

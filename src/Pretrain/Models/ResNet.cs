@@ -8,7 +8,9 @@ namespace Pretrain.Models;
 /// <param name="Layers">Blocks per stage; the first stage has stride 1, later ones stride 2.</param>
 /// <param name="Widths">Block width per stage (output channels are width × expansion).</param>
 /// <param name="CifarStem">3×3 stride-1 stem conv without max-pool, for 32×32 images.</param>
-public sealed record ResNetSettings(BlockKind Block, int[] Layers, int[] Widths, bool CifarStem = false, bool ZeroInitResidual = true)
+/// <param name="ChannelsLast">Activations stored NHWC (same shapes, channels-last strides): oneDNN's convolutions
+/// need no layout reorders and BatchNorm runs ATen's channels-last kernel; a memory layout, not a parameter.</param>
+public sealed record ResNetSettings(BlockKind Block, int[] Layers, int[] Widths, bool CifarStem = false, bool ZeroInitResidual = true, bool ChannelsLast = false)
 {
     public static ResNetSettings ResNet18(bool cifarStem = false, bool zeroInitResidual = true) =>
         new(BlockKind.Basic, [2, 2, 2, 2], [64, 128, 256, 512], cifarStem, zeroInitResidual);
@@ -91,6 +93,9 @@ public sealed class ResNet : Backbone, IPrecisionLayer
         if (x.ndim != 4 || x.shape[1] != 3)
             throw new ArgumentException($"ResNet expects [B, 3, H, W], got [{string.Join(", ", x.shape)}]");
         using var scope = NewDisposeScope();
+        // TorchSharp has no memory_format argument: an NHWC copy viewed back as [B, C, H, W] is the
+        // channels-last tensor; convolutions, BatchNorm, ReLU and the residual adds keep that layout.
+        if (Settings.ChannelsLast) x = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
         var h = nn.functional.relu(_stemNorm.forward(Precision.Conv(_stemConv, x)));
         if (!Settings.CifarStem) h = nn.functional.max_pool2d(h, 3, stride: 2, padding: 1);
         foreach (var stage in _stages) h = stage.forward(h);

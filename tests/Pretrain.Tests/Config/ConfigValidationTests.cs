@@ -52,6 +52,7 @@ public class ConfigValidationTests
     [InlineData("optimizer:\n  eps: 0\n", ":2:8: optimizer.eps: must be > 0, got 0")]
     [InlineData("data:\n  fraction: 0\n", ":2:13: data.fraction: must be in (0, 1], got 0")]
     [InlineData("model:\n  embed_dim: 100\n  num_heads: 3\n", ":2:14: model.embed_dim: 100 is not divisible by model.num_heads 3")]
+    [InlineData("model:\n  arch: vit_tiny\n  channels_last: true\n", ":3:18: model.channels_last: applies to ResNets only (model.arch is vit_tiny)")]
     [InlineData("experiment:\n  device: gpu\n", ":2:11: experiment.device: must be auto, cpu, cuda or cuda:N, got 'gpu'")]
     public void OutOfRangeValues(string yaml, string expected)
     {

@@ -58,6 +58,21 @@ public class InspectBenchTests
     }
 
     [Fact]
+    public void InspectCountsSampledImagesOverThePixelLimit()
+    {
+        var cfg = Config();
+        var splits = DataSplits.Open(cfg.Data, cfg.Experiment.Seed);
+        // 16 x 16 = 256 pixels: over a limit of 255, not over 256 or over "no limit".
+        var over = DataInspector.InspectSplit("train", splits.Train, 7, maxPixels: 255);
+        Assert.Equal((7, 7, 255L), (over.SizeSampled, over.OverPixelLimitInSample, over.MaxImagePixels));
+        Assert.Equal(0, DataInspector.InspectSplit("train", splits.Train, 7, maxPixels: 256).OverPixelLimitInSample);
+        Assert.Equal(0, DataInspector.InspectSplit("train", splits.Train, 7, maxPixels: 0).OverPixelLimitInSample);
+        var text = new DataInspection([over], null).ToText();
+        Assert.Contains("over data.max_image_pixels (255) in the size sample: 7", text);
+        Assert.DoesNotContain("max_image_pixels", new DataInspection([DataInspector.InspectSplit("train", splits.Train, 7, 256)], null).ToText());
+    }
+
+    [Fact]
     public void BenchReportsThroughputAndMemory()
     {
         var cfg = Config();

@@ -82,18 +82,26 @@ public class DoctorChecksTests
     [Fact]
     public void TooManyThreadsAndABusyWaitPolicyWarn()
     {
-        Assert.Equal(DoctorCheck.Ok("threads", "torch 2 threads, 2 cores, OMP_WAIT_POLICY=PASSIVE"), DoctorChecks.Threads(2, 2, "PASSIVE"));
+        Assert.Equal(DoctorCheck.Ok("threads", "torch 2 threads, 2 cores, OMP_WAIT_POLICY=PASSIVE, GOMP_SPINCOUNT=200000"), DoctorChecks.Threads(2, 2, "PASSIVE", "200000"));
 
-        var many = DoctorChecks.Threads(8, 2, "passive");
+        var many = DoctorChecks.Threads(8, 2, "passive", "200000");
         Assert.Equal(CheckStatus.Warn, many.Status);
-        Assert.Equal("torch 8 threads, 2 cores, OMP_WAIT_POLICY=passive", many.Value);
+        Assert.Equal("torch 8 threads, 2 cores, OMP_WAIT_POLICY=passive, GOMP_SPINCOUNT=200000", many.Value);
         Assert.Contains("OMP_NUM_THREADS=2", many.Fix);
         Assert.DoesNotContain("OMP_WAIT_POLICY", many.Fix);
+        Assert.DoesNotContain("GOMP_SPINCOUNT", many.Fix);
 
-        var active = DoctorChecks.Threads(2, 2, null);
+        var active = DoctorChecks.Threads(2, 2, null, "200000");
         Assert.Equal(CheckStatus.Warn, active.Status);
-        Assert.Equal("torch 2 threads, 2 cores, OMP_WAIT_POLICY=unset", active.Value);
+        Assert.Equal("torch 2 threads, 2 cores, OMP_WAIT_POLICY=unset, GOMP_SPINCOUNT=200000", active.Value);
         Assert.Contains("export OMP_WAIT_POLICY=PASSIVE", active.Fix);
+
+        // An unbounded spin keeps idle threads busy (they starve the loader), unset sleeps after every region.
+        var spinning = DoctorChecks.Threads(2, 2, "PASSIVE", "INFINITE");
+        Assert.Equal(CheckStatus.Warn, spinning.Status);
+        Assert.Contains("export GOMP_SPINCOUNT=200000", spinning.Fix);
+        Assert.Equal(CheckStatus.Warn, DoctorChecks.Threads(2, 2, "PASSIVE", null).Status);
+        Assert.Equal(CheckStatus.Ok, DoctorChecks.Threads(2, 2, "PASSIVE", "30000").Status);
     }
 
     [Fact]

@@ -34,14 +34,17 @@ public class SyncLayersTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void SyncBatchNormIsBatchNormOverTheRowsOfEveryRank(int chunks)
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(1, true)]
+    [InlineData(3, true)]
+    public void SyncBatchNormIsBatchNormOverTheRowsOfEveryRank(int chunks, bool channelsLast)
     {
         // Two ranks holding the same rows x: one process's BatchNorm over [x; x] (per chunk) is the reference.
         manual_seed(5);
         int n = 4;
         var x = randn(n * chunks, 3, 5, 5);
+        if (channelsLast) x = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
         var g = randn_like(x);
         Tensor Twice(Tensor t) => cat(Enumerable.Range(0, chunks).SelectMany(c => new[] { t.narrow(0, c * n, n), t.narrow(0, c * n, n) }).ToArray());
         using var reference = new ChunkedBatchNorm(3);
@@ -63,6 +66,7 @@ public class SyncLayersTests
         using (BatchLayout.Scope(synced, chunks, new DataParallel(new MirroredWorld(0, 2)))) y = synced.forward(xs);
         (y * g).sum().backward();
 
+        Assert.Equal(channelsLast ? 1L : 25L, y.stride(1));   // the layout survives: no copies to NCHW
         var firstCopy = cat(Enumerable.Range(0, chunks).Select(c => yy.narrow(0, 2 * c * n, n)).ToArray());
         Assert.True(firstCopy.allclose(y, 1e-5, 1e-5), "forward");
         // The input gradient is that of the sum of both ranks' losses (torch's SyncBatchNorm backward)...

@@ -81,6 +81,43 @@ public class ResNetTests
     }
 
     [Fact]
+    public void ChannelsLastComputesTheSameNetworkInNhwcLayout()
+    {
+        // Same weights, same two-view batch: the channels-last network's features and gradients equal the
+        // NCHW network's to float32 rounding (ATen's channels-last BatchNorm sums in another order), and
+        // its feature map really is stored NHWC.
+        manual_seed(9);
+        var a = new ResNet(Narrow);
+        var b = new ResNet(Narrow with { ChannelsLast = true });
+        b.load_state_dict(a.state_dict());
+        using (no_grad())
+            foreach (var bn in a.modules().OfType<ChunkedBatchNorm>().Concat(b.modules().OfType<ChunkedBatchNorm>()))
+                bn.Weight!.fill_(1.5); // undo the zero-init of the residual BNs so every layer carries gradient
+        a.train(); b.train();
+        var x = randn(8, 3, 16, 16);
+        var upstream = randn(8, 128);
+        Tensor fa, fb;
+        using (BatchLayout.Scope(a, 2)) fa = a.forward(x);
+        using (BatchLayout.Scope(b, 2)) fb = b.forward(x);
+        TensorAssert.Close(fa, fb, 1e-4 * fa.abs().max().item<float>(), "features");
+        fa.mul(upstream).sum().backward();
+        fb.mul(upstream).sum().backward();
+        var ga = a.parameters().Select(p => p.grad!.flatten()).ToArray();
+        var gb = b.parameters().Select(p => p.grad!.flatten()).ToArray();
+        var va = cat(ga, 0);
+        var vb = cat(gb, 0);
+        double rel = (va - vb).norm().item<float>() / va.norm().item<float>();
+        Assert.True(rel < 1e-4, $"gradient relative difference {rel:E2}");
+        for (int i = 0; i < ga.Length; i++)
+            TensorAssert.Close(ga[i], gb[i], 1e-3 * ga[i].abs().max().item<float>() + 1e-6, $"grad {i}");
+        a.eval(); b.eval();
+        TensorAssert.Close(a.forward(x), b.forward(x), 1e-4 * fa.abs().max().item<float>(), "eval features");
+        var map = b.FeatureMap(x);
+        Assert.Equal(1L, map.stride(1));
+        Assert.Equal(128L, map.stride(3));
+    }
+
+    [Fact]
     public void ChunkedForwardEqualsSeparateForwardsPerView()
     {
         manual_seed(8);
