@@ -101,20 +101,39 @@ public sealed class ChunkedBatchNorm : nn.Module<Tensor, Tensor>
     {
         long n = x.shape[0] / k, c = NumFeatures;
         long[] rest = x.shape.Skip(2).ToArray();
-        // [k·n, C, *] viewed as [k, n, C, *] (a view in either memory format): statistics per (chunk, channel).
-        long[] split = [k, n, c, .. rest];
-        long[] stat = [k, 1, c, .. rest.Select(_ => 1L)];
-        long[] dims = [1, .. Enumerable.Range(3, rest.Length).Select(d => (long)d)];
-        long[] param = [1, 1, c, .. rest.Select(_ => 1L)];
+        long[] dims = [0, .. Enumerable.Range(2, rest.Length).Select(d => (long)d)];
         using var scope = NewDisposeScope();
-        var xs = x.reshape(split);
         double count = (double)n * rest.Aggregate(1L, (a, b) => a * b) * sync.World;
-        var mean = sync.SumAcrossRanks(xs.sum(dims)).div(count);
+        // Channels-last input: [k·n, C, H, W] viewed as [k, n, C, H, W] (a view, the layout
+        // survives); otherwise the chunks are folded into channels, [n, k·C, *], the reduction order the
+        // data-parallel comparisons were measured with (DataParallelTrainingTests is sensitive to rounding).
+        bool channelsLast = rest.Length == 2 && c > 1 && x.stride(1) == 1;
+        Tensor xs;
+        long[] stat, param, sumDims;
+        if (channelsLast)
+        {
+            xs = x.view([k, n, c, .. rest]);
+            stat = [k, 1, c, 1, 1];
+            param = [1, 1, c, 1, 1];
+            sumDims = [1, 3, 4];
+        }
+        else
+        {
+            xs = k == 1 ? x : x.reshape([k, n, c, .. rest]).transpose(0, 1).reshape([n, k * c, .. rest]);
+            stat = [1, k * c, .. rest.Select(_ => 1L)];
+            param = stat;
+            sumDims = dims;
+        }
+        var mean = sync.SumAcrossRanks(xs.sum(sumDims)).div(count);
         var centered = xs - mean.view(stat);
-        var variance = sync.SumAcrossRanks(centered.square().sum(dims)).div(count);
+        var variance = sync.SumAcrossRanks(centered.square().sum(sumDims)).div(count);
         var ys = centered * (variance + Eps).rsqrt().view(stat);
-        if (Affine) ys = ys * Weight!.view(param) + Bias!.view(param);
-        var y = ys.reshape(x.shape);
+        if (Affine)
+            ys = channelsLast
+                ? ys * Weight!.view(param) + Bias!.view(param)
+                : ys * Weight!.repeat(k).view(param) + Bias!.repeat(k).view(param);
+        var y = channelsLast ? ys.view(x.shape)
+            : k == 1 ? ys : ys.reshape([n, k, c, .. rest]).transpose(0, 1).reshape(x.shape);
 
         using (no_grad())
             AdvanceRunningStatistics(mean.detach().reshape(k * c).to(RunningMean.dtype), variance.detach().reshape(k * c).mul(count / Math.Max(count - 1, 1)).to(RunningVar.dtype), k);
