@@ -104,8 +104,7 @@ public static class DoctorChecks
             fixes.Add($"torch would run {t} threads on {cores} cores: set OMP_NUM_THREADS={cores} or keep experiment.threads at 0 (cores minus loader workers)");
         if (!string.Equals(ompWaitPolicy, "PASSIVE", StringComparison.OrdinalIgnoreCase))
             fixes.Add("export OMP_WAIT_POLICY=PASSIVE (busy-waiting OpenMP threads starve the loader; pretrain sets it at start unless it is set)");
-        if (string.IsNullOrEmpty(gompSpinCount) || gompSpinCount.Trim().Equals("INFINITE", StringComparison.OrdinalIgnoreCase)
-            || gompSpinCount.Trim().Equals("INFINITY", StringComparison.OrdinalIgnoreCase))
+        if (gompSpinCount?.Trim().ToUpperInvariant() is null or "" or "INFINITE" or "INFINITY")
             fixes.Add("export GOMP_SPINCOUNT=200000 (a ~0.1 ms spin between a step's small parallel regions, then sleep; pretrain sets it at start unless it is set)");
         return fixes.Count == 0 ? DoctorCheck.Ok("threads", value) : DoctorCheck.Warn("threads", value, string.Join("; ", fixes));
     }

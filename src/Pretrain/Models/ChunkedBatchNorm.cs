@@ -101,39 +101,37 @@ public sealed class ChunkedBatchNorm : nn.Module<Tensor, Tensor>
     {
         long n = x.shape[0] / k, c = NumFeatures;
         long[] rest = x.shape.Skip(2).ToArray();
-        long[] dims = [0, .. Enumerable.Range(2, rest.Length).Select(d => (long)d)];
         using var scope = NewDisposeScope();
         double count = (double)n * rest.Aggregate(1L, (a, b) => a * b) * sync.World;
-        // Channels-last input: [k·n, C, H, W] viewed as [k, n, C, H, W] (a view, the layout
-        // survives); otherwise the chunks are folded into channels, [n, k·C, *], the reduction order the
+        // Channels-last input: [k·n, C, H, W] viewed as [k, n, C, H, W] (a view, the layout survives);
+        // otherwise the chunks are folded into channels, [n, k·C, *], the reduction order the
         // data-parallel comparisons were measured with (DataParallelTrainingTests is sensitive to rounding).
         bool channelsLast = rest.Length == 2 && c > 1 && x.stride(1) == 1;
         Tensor xs;
-        long[] stat, param, sumDims;
+        long[] stat, sumDims;
+        Func<Tensor, Tensor> affine, unfold;
         if (channelsLast)
         {
             xs = x.view([k, n, c, .. rest]);
             stat = [k, 1, c, 1, 1];
-            param = [1, 1, c, 1, 1];
             sumDims = [1, 3, 4];
+            affine = p => p.view(1, 1, c, 1, 1);
+            unfold = t => t.view(x.shape);
         }
         else
         {
             xs = k == 1 ? x : x.reshape([k, n, c, .. rest]).transpose(0, 1).reshape([n, k * c, .. rest]);
             stat = [1, k * c, .. rest.Select(_ => 1L)];
-            param = stat;
-            sumDims = dims;
+            sumDims = [0, .. Enumerable.Range(2, rest.Length).Select(d => (long)d)];
+            affine = p => p.repeat(k).view(stat);
+            unfold = t => k == 1 ? t : t.reshape([n, k, c, .. rest]).transpose(0, 1).reshape(x.shape);
         }
         var mean = sync.SumAcrossRanks(xs.sum(sumDims)).div(count);
         var centered = xs - mean.view(stat);
         var variance = sync.SumAcrossRanks(centered.square().sum(sumDims)).div(count);
         var ys = centered * (variance + Eps).rsqrt().view(stat);
-        if (Affine)
-            ys = channelsLast
-                ? ys * Weight!.view(param) + Bias!.view(param)
-                : ys * Weight!.repeat(k).view(param) + Bias!.repeat(k).view(param);
-        var y = channelsLast ? ys.view(x.shape)
-            : k == 1 ? ys : ys.reshape([n, k, c, .. rest]).transpose(0, 1).reshape(x.shape);
+        if (Affine) ys = ys * affine(Weight!) + affine(Bias!);
+        var y = unfold(ys);
 
         using (no_grad())
             AdvanceRunningStatistics(mean.detach().reshape(k * c).to(RunningMean.dtype), variance.detach().reshape(k * c).mul(count / Math.Max(count - 1, 1)).to(RunningVar.dtype), k);
