@@ -35,4 +35,16 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
         var y = h + drop_path.forward(mlp.forward(norm2.forward(h)));
         return y.MoveToOuterDisposeScope();
     }
+
+    /// <summary>The block's output for the first token (CLS) only, [B, 1, D]: forward(x)[:, :1] up to
+    /// summation order. Every token still feeds the attention's keys and values; the query, the output
+    /// projection, norm2 and the MLP run on one row. Drop-path masks have the same shape ([B, 1, 1]) and
+    /// so the same draws as in forward.</summary>
+    public Tensor ForwardFirstToken(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var h = x.narrow(1, 0, 1) + drop_path.forward(attn.ForwardFirstToken(norm1.forward(x)));
+        var y = h + drop_path.forward(mlp.forward(norm2.forward(h)));
+        return y.MoveToOuterDisposeScope();
+    }
 }

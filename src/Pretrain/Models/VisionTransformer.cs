@@ -139,8 +139,11 @@ public sealed class VisionTransformer : Backbone, IPrecisionLayer
     {
         using var scope = NewDisposeScope();
         var t = Embed(x);
-        foreach (var block in blocks) t = block.forward(t);
-        return norm.forward(t).select(1, 0).MoveToOuterDisposeScope();
+        for (int i = 0; i < Settings.Depth - 1; i++) t = blocks[i].forward(t);
+        // Only the CLS token of the last block is read: its other N rows (query, projection, MLP, norm)
+        // would be computed, and back-propagated, for nothing.
+        var cls = blocks[Settings.Depth - 1].ForwardFirstToken(t);
+        return norm.forward(cls).select(1, 0).MoveToOuterDisposeScope();
     }
 
     public override BackboneTokens LastBlockTokens(Tensor x, int n)

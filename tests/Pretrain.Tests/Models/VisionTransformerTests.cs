@@ -36,6 +36,44 @@ public class VisionTransformerTests
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ClsOnlyLastBlockGivesTheFullNetworksFeatureAndGradients(bool bf16)
+    {
+        // forward runs the last block for the CLS row only; LastBlockTokens runs it on every token.
+        // In training mode with drop path (same draws: masks are [B, 1, 1] either way) the feature and
+        // every parameter's gradient must agree.
+        manual_seed(3);
+        var vit = Tiny(PositionEmbeddingKind.Learned, dropPath: 0.3, depth: 3);
+        if (bf16) ComputePrecision.Apply(vit, ComputePrecision.Bf16);
+        vit.train();
+        var x = randn(4, 3, 16, 16);
+        var target = randn(4, 32);
+
+        Tensor[] Grads(Func<Tensor> feature)
+        {
+            vit.zero_grad();
+            manual_seed(11);
+            var f = feature();
+            (f * target).sum().backward();
+            return [f.detach().clone(), .. vit.parameters().Select(p => p.grad!.clone())];
+        }
+        var fast = Grads(() => vit.forward(x));
+        var full = Grads(() => vit.LastBlockTokens(x, 1).Cls[0]);
+        Assert.Equal(full.Length, fast.Length);
+        double tol = bf16 ? 2e-2 : 1e-5;
+        for (int i = 0; i < full.Length; i++)
+        {
+            double scale = Math.Max(full[i].abs().max().item<float>(), 1e-12);
+            Assert.True(TensorAssert.MaxAbsDiff(fast[i], full[i]) <= tol * scale,
+                $"tensor {i}: max diff {TensorAssert.MaxAbsDiff(fast[i], full[i]):g} vs scale {scale:g}");
+        }
+        // the last block's query / projection / MLP parameters do get gradients through the CLS row
+        var fc2 = vit.named_parameters().Single(p => p.name == "blocks.2.mlp.fc2.weight").parameter;
+        Assert.True(fc2.grad!.abs().max().item<float>() > 0);
+    }
+
+    [Theory]
     [InlineData(PositionEmbeddingKind.SinCos)]
     [InlineData(PositionEmbeddingKind.Learned)]
     public void SmallerInputsUseAPositionTableForTheirGrid(PositionEmbeddingKind pos)
