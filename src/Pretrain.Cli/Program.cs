@@ -1,5 +1,9 @@
 using Pretrain.Cli;
 
+// Before TorchSharp's first native call: keeps the Scalars a concurrent GC finalizes alive for the
+// native op that still reads them (Common/ScalarGuard.cs).
+Pretrain.Common.ScalarGuard.Install();
+
 // Must run before anything loads libtorch: its OpenMP runtime reads the variable once, at load time.
 NativeEnvironment.SetIfUnset("OMP_WAIT_POLICY", "PASSIVE");
 // PASSIVE alone puts libgomp's threads to sleep the moment a parallel region ends, and a training step
