@@ -109,6 +109,12 @@ public static class DoctorChecks
         return fixes.Count == 0 ? DoctorCheck.Ok("threads", value) : DoctorCheck.Warn("threads", value, string.Join("; ", fixes));
     }
 
+    /// <param name="problem">ScalarGuard.Problem after torch loaded: null when the guard is active.</param>
+    public static DoctorCheck ScalarGuard(string? problem) => problem is null
+        ? DoctorCheck.Ok("scalar guard", "active (TorchSharp Scalars freed 2 s late, so no op reads a finalized one)")
+        : DoctorCheck.Warn("scalar guard", $"inactive: {problem}",
+            "a GC during an op can free the Scalar it reads (rare crash 'Expected false to be true ... toDouble'); unset PRETRAIN_SCALAR_GUARD or reinstall so native/libpretrain_scalarguard.so is next to pretrain.dll");
+
     /// <param name="deviceSpec">--device: auto, cpu, cuda or cuda:N.</param>
     /// <param name="cudaBuild">libtorch_cuda.so is next to the app.</param>
     /// <param name="cudaAvailable">torch.cuda.is_available(), null when torch did not load.</param>

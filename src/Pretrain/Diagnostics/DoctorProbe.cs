@@ -60,6 +60,7 @@ public static class DoctorProbe
             DoctorChecks.CpuFeatures(cpu),
             DoctorChecks.Bf16(cpu),
             DoctorChecks.Threads(threads, cpu.ProcessorCount, LibcEnvironment.Get("OMP_WAIT_POLICY"), LibcEnvironment.Get("GOMP_SPINCOUNT")),
+            DoctorChecks.ScalarGuard(Pretrain.Common.ScalarGuard.Problem),
             DoctorChecks.Cuda(options.Device, cudaBuild, cudaAvailable, deviceCount, GpuNames()),
             DoctorChecks.Launch(launch),
             DoctorChecks.Mpi(launch, env.GetValueOrDefault(MpiLibrary.OverrideVariable), Load),

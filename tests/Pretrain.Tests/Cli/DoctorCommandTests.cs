@@ -7,7 +7,7 @@ namespace Pretrain.Tests.Cli;
 public class DoctorCommandTests
 {
     static readonly string[] CheckNames =
-        ["dotnet", "torch", "libstdc++", "cpu", "cpu features", "bf16", "threads", "cuda", "launcher", "mpi", "nccl", "disk"];
+        ["dotnet", "torch", "libstdc++", "cpu", "cpu features", "bf16", "threads", "scalar guard", "cuda", "launcher", "mpi", "nccl", "disk"];
 
     [Fact]
     public void CpuDeviceCanStart()

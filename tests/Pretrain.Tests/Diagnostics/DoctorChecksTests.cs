@@ -33,6 +33,21 @@ public class DoctorChecksTests
         """;
 
     [Fact]
+    public void TheScalarGuardLineIsOkWhenActiveAndAWarningWithAFixOtherwise()
+    {
+        var ok = DoctorChecks.ScalarGuard(null);
+        Assert.Equal(CheckStatus.Ok, ok.Status);
+        Assert.StartsWith("active", ok.Value);
+        var off = DoctorChecks.ScalarGuard("PRETRAIN_SCALAR_GUARD=0");
+        Assert.Equal(CheckStatus.Warn, off.Status);
+        Assert.Equal("inactive: PRETRAIN_SCALAR_GUARD=0", off.Value);
+        Assert.Contains("unset PRETRAIN_SCALAR_GUARD", off.Fix);
+        // in this process (the tests install it as the CLI does) it is active once torch has loaded
+        using var loaded = TorchSharp.torch.ones(1);
+        Assert.Null(Pretrain.Common.ScalarGuard.Problem);
+    }
+
+    [Fact]
     public void MissingMpiWarnsForOneProcessAndFailsUnderALauncher()
     {
         var none = Loader();
