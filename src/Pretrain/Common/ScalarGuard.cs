@@ -16,7 +16,7 @@ namespace Pretrain.Common;
 /// The fix, without patching TorchSharp: a DllImport resolver maps TorchSharp's "LibTorchSharp" imports to
 /// native/libpretrain_scalarguard.so (source beside it, src/Pretrain/native/scalar_guard.c). That library
 /// depends on libLibTorchSharp.so, so every export resolves there, except <c>THSTorch_dispose_scalar</c>,
-/// which keeps each Scalar for at least 2 s before freeing it. Numerics are untouched. It must be installed
+/// which keeps each Scalar for at least 200 ms before freeing it (a sweeper thread frees the expired ones every 50 ms). Numerics are untouched. It must be installed
 /// before TorchSharp's first call (the CLI's first statement; the tests' module initializer);
 /// PRETRAIN_SCALAR_GUARD=0 turns it off.
 /// </summary>

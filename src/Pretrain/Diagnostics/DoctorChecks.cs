@@ -111,7 +111,7 @@ public static class DoctorChecks
 
     /// <param name="problem">ScalarGuard.Problem after torch loaded: null when the guard is active.</param>
     public static DoctorCheck ScalarGuard(string? problem) => problem is null
-        ? DoctorCheck.Ok("scalar guard", "active (TorchSharp Scalars freed 2 s late, so no op reads a finalized one)")
+        ? DoctorCheck.Ok("scalar guard", "active (TorchSharp Scalars freed 200 ms late, so no op reads a finalized one)")
         : DoctorCheck.Warn("scalar guard", $"inactive: {problem}",
             "a GC during an op can free the Scalar it reads (rare crash 'Expected false to be true ... toDouble'); unset PRETRAIN_SCALAR_GUARD or reinstall so native/libpretrain_scalarguard.so is next to pretrain.dll");
 

@@ -6,7 +6,10 @@
  * e.g. clamp_min). ScalarGuard maps TorchSharp's "LibTorchSharp" imports to this library: it depends on
  * libLibTorchSharp.so, so dlsym on its handle finds every THS* export there, except this one
  * THSTorch_dispose_scalar, which holds each Scalar for at least GUARD_MS milliseconds before handing it
- * to the real one. No op takes that long between its P/Invoke and reading its scalar arguments.
+ * to the real one (a sweeper thread frees the expired ones every SWEEP_MS, so they do not outlive that by
+ * much: Scalars kept across whole training steps fragment the heap, measured +650 MiB RSS on the
+ * quickstart with a 2 s guard freed only on later disposals). No op takes that long between its
+ * P/Invoke and reading its scalar arguments (microseconds).
  *
  * Rebuild (links against the libLibTorchSharp.so of the TorchSharp package, any 0.10x):
  *   gcc -O2 -shared -fPIC -s -o libpretrain_scalarguard.so scalar_guard.c \
@@ -19,7 +22,8 @@
 #include <time.h>
 
 #define CAPACITY (1u << 17)   /* 131072 pending Scalars, 2 MiB of bookkeeping */
-#define GUARD_MS 2000u
+#define GUARD_MS 200u
+#define SWEEP_MS 50u
 #define MAX_FREE_PER_CALL 64
 
 typedef void (*dispose_fn)(void *);
@@ -47,18 +51,52 @@ static dispose_fn real(void)
     return real_dispose;
 }
 
-void THSTorch_dispose_scalar(void *scalar)
+/* Takes up to MAX_FREE_PER_CALL expired entries (all of them old enough, or the oldest when full). */
+static int take_expired(uint64_t t, void **expired)
 {
-    void *expired[MAX_FREE_PER_CALL];
     int n = 0;
-    uint64_t t = now_ms();
-    pthread_mutex_lock(&lock);
     while (count > 0 && n < MAX_FREE_PER_CALL) {
         uint32_t tail = (head + CAPACITY - count) % CAPACITY;
         if (count < CAPACITY && t - stamp_ms[tail] < GUARD_MS) break;
         expired[n++] = pending[tail];
         count--;
     }
+    return n;
+}
+
+static void *sweeper(void *arg)
+{
+    (void)arg;
+    struct timespec pause = {0, SWEEP_MS * 1000000l};
+    for (;;) {
+        nanosleep(&pause, NULL);
+        dispose_fn f = real();
+        for (;;) {
+            void *expired[MAX_FREE_PER_CALL];
+            pthread_mutex_lock(&lock);
+            int n = take_expired(now_ms(), expired);
+            pthread_mutex_unlock(&lock);
+            for (int i = 0; i < n; i++) if (f) f(expired[i]);
+            if (n < MAX_FREE_PER_CALL) break;
+        }
+    }
+    return NULL;
+}
+
+static pthread_once_t sweeper_once = PTHREAD_ONCE_INIT;
+static void start_sweeper(void)
+{
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, sweeper, NULL) == 0) pthread_detach(thread);
+}
+
+void THSTorch_dispose_scalar(void *scalar)
+{
+    void *expired[MAX_FREE_PER_CALL];
+    pthread_once(&sweeper_once, start_sweeper);
+    uint64_t t = now_ms();
+    pthread_mutex_lock(&lock);
+    int n = take_expired(t, expired);
     pending[head] = scalar;
     stamp_ms[head] = t;
     head = (head + 1) % CAPACITY;
