@@ -76,11 +76,7 @@ public static class ScalarGuard
     }
 
     /// <summary>Scalars freed through the guard so far (0 when it is not active).</summary>
-    public static ulong DeferredTotal => Active ? Export<Counter>("pretrain_scalarguard_deferred_total")() : 0;
-
-    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-    private delegate ulong Counter();
-
-    private static T Export<T>(string symbol) where T : Delegate =>
-        Marshal.GetDelegateForFunctionPointer<T>(NativeLibrary.GetExport(_handle, symbol));
+    public static unsafe ulong DeferredTotal => Active
+        ? ((delegate* unmanaged[Cdecl]<ulong>)NativeLibrary.GetExport(_handle, "pretrain_scalarguard_deferred_total"))()
+        : 0;
 }

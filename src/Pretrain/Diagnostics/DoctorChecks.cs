@@ -113,7 +113,7 @@ public static class DoctorChecks
     public static DoctorCheck ScalarGuard(string? problem) => problem is null
         ? DoctorCheck.Ok("scalar guard", "active (TorchSharp Scalars freed 200 ms late, so no op reads a finalized one)")
         : DoctorCheck.Warn("scalar guard", $"inactive: {problem}",
-            "a GC during an op can free the Scalar it reads (rare crash 'Expected false to be true ... toDouble'); unset PRETRAIN_SCALAR_GUARD or reinstall so native/libpretrain_scalarguard.so is next to pretrain.dll");
+            $"a GC during an op can free the Scalar it reads (rare crash 'Expected false to be true ... toDouble'); unset PRETRAIN_SCALAR_GUARD or reinstall so native/{Common.ScalarGuard.LibraryName} is next to pretrain.dll");
 
     /// <param name="deviceSpec">--device: auto, cpu, cuda or cuda:N.</param>
     /// <param name="cudaBuild">libtorch_cuda.so is next to the app.</param>

@@ -31,9 +31,7 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var h = x + drop_path.forward(attn.forward(norm1.forward(x)));
-        var y = h + drop_path.forward(mlp.forward(norm2.forward(h)));
-        return y.MoveToOuterDisposeScope();
+        return Residuals(x, attn.forward(norm1.forward(x))).MoveToOuterDisposeScope();
     }
 
     /// <summary>The block's output for the first token (CLS) only, [B, 1, D]: forward(x)[:, :1] up to
@@ -43,8 +41,14 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
     public Tensor ForwardFirstToken(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var h = x.narrow(1, 0, 1) + drop_path.forward(attn.ForwardFirstToken(norm1.forward(x)));
-        var y = h + drop_path.forward(mlp.forward(norm2.forward(h)));
-        return y.MoveToOuterDisposeScope();
+        return Residuals(x.narrow(1, 0, 1), attn.ForwardFirstToken(norm1.forward(x))).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>residual + drop_path(attended), then that + drop_path(mlp(norm2(that))), on whichever rows
+    /// the caller passes.</summary>
+    private Tensor Residuals(Tensor residual, Tensor attended)
+    {
+        var h = residual + drop_path.forward(attended);
+        return h + drop_path.forward(mlp.forward(norm2.forward(h)));
     }
 }
