@@ -192,13 +192,17 @@ if wanted corpus; then
   else
     folder_args=(--set data.source=imagefolder --set data.image_size=16 --set training.batch_size=8
                  --set training.max_steps=6 --set eval.knn_every_epochs=0 --set training.checkpoint_every_steps=0)
+    # A counter, not $RANDOM, names the folders: 34 items x 2 modes drawn from $RANDOM's 32768 values
+    # collide one CI run in fifteen, and the second run then finds the first one's folder.
+    case_no=0
     while IFS=$'\t' read -r name kind what; do
-      ds=$work/ds_${RANDOM}_$RANDOM; mkdir -p "$ds/c0"
+      case_no=$((case_no + 1))
+      ds=$work/ds_$case_no; mkdir -p "$ds/c0"
       cp "$corpus"/good/* "$ds/c0/"
       # The non-UTF-8 name is listed with an escape in items.tsv: copy by pattern.
       if [[ $name == *'\x'* ]]; then cp "$corpus"/items/name_* "$ds/c0/"; else cp -P "$corpus/items/$name" "$ds/c0/"; fi
       for mode in skip fail; do
-        out=$work/run_${RANDOM}
+        out=$work/run_${case_no}_$mode
         timeout 120 dotnet "$PRETRAIN" run --config "$work/tiny.yaml" --output "$out" --set data.path="$ds" --set data.on_error=$mode "${folder_args[@]}" \
           >"$out.log" 2>"$out.err"; rc=$?
         if [ "$kind" = valid ]; then
