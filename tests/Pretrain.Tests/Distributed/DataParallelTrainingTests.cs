@@ -6,8 +6,9 @@ namespace Pretrain.Tests.Distributed;
 
 /// <summary>
 /// Data-parallel training end to end: the real `pretrain run` as two Open MPI ranks with batch B/2 each
-/// against one process with batch B, 20 steps of MoCo v3 + SDMP (tiny ViT; tiny ResNet with BatchNorm
-/// everywhere) and DINO + SDMP; a killed rank; resume; the one-line errors before any folder exists.
+/// against one process with batch B, for MoCo v3 + SDMP (tiny ViT; tiny ResNet with BatchNorm everywhere)
+/// and DINO + SDMP: one step from the same weights (precise) and 20 steps from scratch (chaos-bounded);
+/// a killed rank; resume; the one-line errors before any folder exists.
 /// </summary>
 public class DataParallelTrainingTests(ITestOutputHelper output)
 {
@@ -71,88 +72,152 @@ public class DataParallelTrainingTests(ITestOutputHelper output)
     }
 
     // optimizer.no_decay pinned to bias_and_norm, the rule these runs had when the test was written.
-    // What this comparison can and cannot show (measured in session 6): 20 AdamW steps of the mocov3_vit
-    // case are chaotic at the 1e-5 level in ONE process already. Two single-process runs that differ only
-    // in a mathematically equal BatchNorm formula (ATen's kernel vs the synchronised formula with a world
-    // of one, i.e. rounding alone) end 2.2e-3, 2.0e-4, 1.2e-6, 1.2e-4 and 4e-7 apart for seeds 1-5, and
-    // the 2-rank run against one process shows the same seed-to-seed pattern; seed 3 was one of the quiet
-    // ones until session 8's CLS-only last ViT block (GEMMs on B rows instead of B·N: summation order only)
-    // made its mocov3_vit 1-thread and 2-thread runs part ways on 28 tensors. With that code, of seeds 1-5
-    // only seed 1 (used here: 1.7e-7, 1.0e-6, 1.1e-6) passes all three cases; seeds 2-5 each fail one or
-    // two (the ResNet case, which that change does not touch, fails seed 4 at 2.4e-5). AdamW normalises the rounding noise of zero-gradient directions (below) into
-    // lr-sized steps that reach the other weights within 20 steps. The data-parallel gradients themselves
-    // agree far more closely: one plain SGD step (no momentum, decay or warmup) on 2 ranks against one
-    // process gave update norm ratios of 1.0000 and cosines of 1.000000 for every MoCo v3 tensor with a
-    // real gradient. A different seed or formula can therefore fail this test without a fault; the
-    // thread-count noise floor below does not cover the lucky/unlucky trajectory split.
     static string[] RunArgs(string config, string dir, params string[] extra) => ["run", "--config", config, "--output", dir, "--set", "optimizer.no_decay=bias_and_norm", .. extra];
 
     static void Succeeded(PretrainJob job) => Assert.True(job.Exited && job.ExitCode == 0, job.Describe());
 
-    // Parameters whose gradient is zero by construction (a key bias shifts every logit of a row alike;
-    // a bias right before BatchNorm is cancelled by it) are driven only by rounding noise under AdamW,
-    // which normalises any gradient to a step of about lr: one process with 2 torch threads instead of 1
-    // moves them by ~1e-2 too. They are found as the tensors that such a second single-process run does
-    // not reproduce, and left out of the comparison with the 2-rank run.
+    static bool IsStatistic(string name) => name.EndsWith("running_mean") || name.EndsWith("running_var");
+
+    // The precise comparison: one step on 2 ranks against one process FROM THE SAME WEIGHTS. Plain SGD (no
+    // momentum, decay or warmup), so the update is lr times the gradient. 16 images, one step per epoch:
+    // one process trains step 1 (epoch 1) and step 2 (epoch 2: the second epoch's shuffle, the schedules'
+    // second values, DINO's last layer unfrozen); the 2-rank job resumes the one-process checkpoint of step
+    // 1 and trains step 2, and so does one process with 2 torch threads. All three step-2 updates start
+    // from identical bits, so what differs is summation order alone: for the 2-rank job the data-parallel
+    // arithmetic (sums over 2 x 8 rows instead of 16, SyncBatchNorm's formula, gathered keys and SDMP
+    // partners), for the 2-thread run the GEMMs' blocking. Measured (session 9, seeds 1-7), of the largest
+    // update: DINO + SDMP 1.9e-7 to 2.7e-7 on 2 ranks (2 threads: 1e-9 to 8e-9); MoCo v3 ResNet 7e-7 to
+    // 1.8e-6 (2 threads 3e-7 to 6e-7); MoCo v3 ViT 1.2e-6 to 5.0e-5, with 2 threads 2.1e-6 to 5.3e-5 on
+    // the same seeds, always in the projector's first Linear. That gradient is ill-conditioned at this
+    // point: the BatchNorm after that Linear makes its output gradient sum to zero over the batch, and the
+    // tiny ViT's CLS features of 16 images are still nearly alike, so the weight gradient is what is left
+    // of a sum of nearly cancelling terms, and any change of summation order shows through. Hence the bound:
+    // Tolerance, or NoiseFactor times what one process shows against itself with another thread count.
+    //
+    // Why not many steps from scratch (the earlier form of this test: 20 AdamW steps, 1e-5): weights that
+    // differ in their last bits after step 1 make a pre-ReLU value that sits within ~1e-5 of zero flip
+    // sides at step 2. One such flip (measured: seed 1, MoCo v3 ResNet + ResizeMix, one pixel of the
+    // stem's channel 0 among 262,144 values, while every input image, the mixed ones included, was
+    // bit-identical on both sides) moved that channel's bias update by 25 % and conv1's by 6 % (4e-3 of
+    // the largest update), and a second one-process run with 2 threads diverges the same way on other
+    // seeds (MoCo v3 ViT seed 1: 2.4e-3 at step 2). So a many-step comparison at 1e-5 passes or fails with
+    // the seed and the CPU whatever the code, as the old test's comment recorded; from the same weights
+    // there is nothing for the rounding to flip.
     const double Tolerance = 1e-5;
+    const double NoiseFactor = 5;
+
+    static readonly string[] PlainSgdTwoSteps =
+    [
+        "--set", "optimizer.name=sgd", "--set", "optimizer.lr=0.05", "--set", "optimizer.momentum=0",
+        "--set", "optimizer.weight_decay=0", "--set", "optimizer.weight_decay_end=-1", "--set", "optimizer.warmup_epochs=0",
+        "--set", "data.synthetic.train_size=16", "--set", "training.epochs=2", "--set", "training.max_steps=2",
+    ];
+
+    sealed record SecondStep(Dictionary<string, float[]> One, Dictionary<string, float[]> TwoRanks, Dictionary<string, float[]> TwoThreads, PretrainJob Job);
+
+    /// <summary>One process trains steps 1 and 2; a 2-rank job, and one process with 2 torch threads, resume
+    /// its step-1 checkpoint and train step 2 (all with <paramref name="extra"/>). Returns the three step-2
+    /// updates, all from the same step-1 state.</summary>
+    static SecondStep SecondStepFromTheSameWeights(string kind, params string[] extra)
+    {
+        var config = Config(kind);
+        string one = TinyRun.TempDir(), two = TinyRun.TempDir(), threads = TinyRun.TempDir();
+        Succeeded(PretrainJob.Plain(RunArgs(config, one, [.. PlainSgdTwoSteps, .. extra])));
+        var start = Path.Combine(one, "checkpoints", "epoch-0001.ckpt");
+        var job = PretrainJob.Mpi(RunArgs(config, two, [.. PlainSgdTwoSteps, .. extra, "--resume", start]));
+        Succeeded(job);
+        Assert.Contains("Resumed from", job.Output);
+        Succeeded(PretrainJob.Plain(RunArgs(config, threads, [.. PlainSgdTwoSteps, .. extra, "--set", "experiment.threads=2", "--resume", start])));
+        var before = PretrainJob.MethodState(one, "epoch-0001");
+        Dictionary<string, float[]> Update(string dir) =>
+            PretrainJob.MethodState(dir, "epoch-0002").ToDictionary(kv => kv.Key, kv => kv.Value.Zip(before[kv.Key], (x, y) => x - y).ToArray());
+        return new SecondStep(Update(one), Update(two), Update(threads), job);
+    }
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public void TwoRanksWithHalfTheBatchEqualOneProcessWithTheWholeBatch(string kind)
+    public void FromTheSameWeightsAStepOnTwoRanksMovesEveryWeightAsOneProcessDoes(string kind)
+    {
+        if (MpiJob.Find(MpiJob.OpenMpiLauncher) is null) { output.WriteLine("mpirun not on PATH: skipped"); return; }
+        var (a, b, c, job) = SecondStepFromTheSameWeights(kind);
+        var diffs = PretrainJob.Differences(a, b);
+        double scale = PretrainJob.MaxAbs(a.Values);
+        Assert.True(scale > 1e-3, $"the step moved nothing ({scale:E2})");
+        double worst = diffs.Values.Max() / scale;
+        var threads = PretrainJob.Differences(a, c);
+        double noise = threads.Values.Max() / scale;
+        double bound = Math.Max(Tolerance, NoiseFactor * noise);
+        output.WriteLine($"{kind}: step-2 update, 2 ranks vs 1 process: max|d2 - d1| / max|d1| = {worst:E2} over {a.Count} tensors " +
+                         $"(max|d1| {scale:E2}); 1 process with 2 threads: {noise:E2} ({threads.MaxBy(kv => kv.Value).Key}); bound {bound:E2}");
+        foreach (var (name, d) in diffs.OrderByDescending(kv => kv.Value).Take(3))
+            output.WriteLine($"  {name}: {d / scale:E2} (2 threads {threads[name] / scale:E2}; its own update {PretrainJob.MaxAbs([a[name]]) / scale:E2})");
+        Assert.True(worst <= bound, $"{kind}: 2 ranks vs 1 process differ by {worst:E2} of the update ({diffs.MaxBy(kv => kv.Value).Key}), bound {bound:E2}");
+        // Every trained tensor moved, and moved alike (a rank that skipped a gradient would leave half).
+        foreach (var (name, d1) in a.Where(kv => !IsStatistic(kv.Key)))
+        {
+            double own = PretrainJob.MaxAbs([d1]);
+            if (own < 1e-3 * scale) continue;   // zero gradient by construction (a key bias; a bias before BatchNorm)
+            Assert.True(diffs[name] <= Math.Max(1e-3 * own, NoiseFactor * threads[name]), $"{name}: differs by {diffs[name] / own:E2} of its own update");
+        }
+        Assert.Contains("step 2: 2 replicas bit-identical", job.Output);
+        Assert.Contains("Data-parallel over 2 ranks", job.Output);
+    }
+
+    // The many-step run: 20 AdamW steps from scratch on 2 ranks (4 epochs: reshuffles, epoch checkpoints,
+    // warmup, DINO's teacher-temperature warmup) stay bit-identical across the ranks and train the model one
+    // process trains, to the chaos of floating point (above). Left out of that comparison: BatchNorm running
+    // statistics (the MoCo v3 predictor's running mean ends ~1.4x its own scale apart, a mean of nearly
+    // zero-mean features), and the parameters whose gradient is zero by construction (a key bias shifts
+    // every logit of a row alike; the final LayerNorm's bias is cancelled by the BatchNorm after the
+    // projector's first Linear), which AdamW moves by ~lr per step on rounding noise alone, in any two
+    // runs. Measured over seeds 1-7 (session 9): up to 2.1e-3 of the largest weight (MoCo v3 ViT, seed 6;
+    // seed 1, used here: 1.0e-6, 1.7e-7, 1.2e-7). This run checks that nothing goes grossly wrong over
+    // epochs; the step above is the precise check.
+    const double ChaosBound = 1e-2;
+
+    static bool ZeroGradientByConstruction(string name) => System.Text.RegularExpressions.Regex.IsMatch(name, @"(attn\.qkv\.bias|backbone\.norm\.bias)$");
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void TwentyStepsOnTwoRanksTrainTheModelOneProcessTrains(string kind)
     {
         if (MpiJob.Find(MpiJob.OpenMpiLauncher) is null) { output.WriteLine("mpirun not on PATH: skipped"); return; }
         var config = Config(kind);
-        string one = TinyRun.TempDir(), oneTwoThreads = TinyRun.TempDir(), two = TinyRun.TempDir();
+        string one = TinyRun.TempDir(), two = TinyRun.TempDir();
         Succeeded(PretrainJob.Plain(RunArgs(config, one)));
-        Succeeded(PretrainJob.Plain(RunArgs(config, oneTwoThreads, "--set", "experiment.threads=2")));
         var job = PretrainJob.Mpi(RunArgs(config, two));
         Succeeded(job);
-
-        var a = PretrainJob.MethodState(one);
-        var noiseFloor = PretrainJob.Differences(a, PretrainJob.MethodState(oneTwoThreads));
-        var b = PretrainJob.MethodState(two);
-        var diffs = PretrainJob.Differences(a, b);
-        static bool IsStatistic(string name) => name.EndsWith("running_mean") || name.EndsWith("running_var");
-        double scale = PretrainJob.MaxAbs(a.Where(kv => !IsStatistic(kv.Key)).Select(kv => kv.Value));
-        var noisy = noiseFloor.Where(kv => !IsStatistic(kv.Key) && kv.Value / scale > Tolerance).Select(kv => kv.Key).ToHashSet();
-        var weights = diffs.Where(kv => !IsStatistic(kv.Key) && !noisy.Contains(kv.Key)).ToList();
-        double worst = weights.Max(kv => kv.Value) / scale;
-        output.WriteLine($"{kind}: weights max|dw|/max|w| = {worst:E2} over {weights.Count} tensors; left out (zero-gradient, noise-driven): {string.Join(", ", noisy.Order())}");
-        foreach (var (name, d) in weights.OrderByDescending(kv => kv.Value).Take(3))
-            output.WriteLine($"  {name}: 2 ranks {d / scale:E2}, 2 threads {noiseFloor[name] / scale:E2}");
-        Assert.True(worst <= Tolerance, $"{kind}: 2 ranks vs 1 process differ by {worst:E2} relative ({weights.MaxBy(kv => kv.Value).Key})");
-        Assert.All(noisy, n => Assert.Matches(@"(attn\.qkv\.bias|\.norm\.bias)$", n));
-        Assert.True(noisy.Count <= 4, $"too many noise-driven tensors: {string.Join(", ", noisy)}");
-
-        // BatchNorm running statistics (SyncBatchNorm over the global batch): within the rounding noise a
-        // second single-process run shows, or 1e-5 of their own scale.
-        foreach (var (name, d) in diffs.Where(kv => IsStatistic(kv.Key)))
-        {
-            double own = Math.Max(PretrainJob.MaxAbs([a[name]]), 1e-12);
-            output.WriteLine($"  {name}: 2 ranks {d / own:E2}, 2 threads {noiseFloor[name] / own:E2} (relative to its own max)");
-            Assert.True(d <= Math.Max(Tolerance * own, 3 * noiseFloor[name]), $"{name}: {d / own:E2} relative, noise floor {noiseFloor[name] / own:E2}");
-        }
-
+        double worst = TwentyStepDistance(one, two, out var where);
+        output.WriteLine($"{kind}: after 20 steps, weights max|dw|/max|w| = {worst:E2} ({where})");
+        Assert.True(worst <= ChaosBound, $"{kind}: 2 ranks vs 1 process differ by {worst:E2} relative ({where})");
         // Rank 1 checked its state against rank 0's at every checkpoint; the last one is step 20.
         Assert.Contains("step 20: 2 replicas bit-identical", job.Output);
         Assert.Contains("Data-parallel over 2 ranks", job.Output);
+    }
+
+    static double TwentyStepDistance(string one, string two, out string where)
+    {
+        var a = PretrainJob.MethodState(one);
+        var weights = PretrainJob.Differences(a, PretrainJob.MethodState(two))
+            .Where(kv => !IsStatistic(kv.Key) && !ZeroGradientByConstruction(kv.Key)).ToList();
+        double scale = PretrainJob.MaxAbs(a.Where(kv => !IsStatistic(kv.Key)).Select(kv => kv.Value));
+        where = weights.MaxBy(kv => kv.Value).Key;
+        return weights.Max(kv => kv.Value) / scale;
     }
 
     [Fact]
     public void LocalSdmpPartnersTrainADifferentDocumentedModel()
     {
         if (MpiJob.Find(MpiJob.OpenMpiLauncher) is null) { output.WriteLine("mpirun not on PATH: skipped"); return; }
-        var config = Config("mocov3_resnet");
-        string global = TinyRun.TempDir(), local = TinyRun.TempDir();
-        Succeeded(PretrainJob.Mpi(RunArgs(config, global)));
-        var job = PretrainJob.Mpi(RunArgs(config, local, "--set", "sdmp.partners=local"));
-        Succeeded(job);
+        // The precise comparison above sees the partner choice: from the same weights, local partners (each
+        // rank mixes its own 8 rows) give another update than one process mixing all 16.
+        var (a, b, _, job) = SecondStepFromTheSameWeights("mocov3_resnet", "--set", "sdmp.partners=local");
         Assert.Contains("SDMP partners local", job.Output);
-        Assert.Contains("step 20: 2 replicas bit-identical", job.Output);
-        var a = PretrainJob.MethodState(global);
-        double worst = PretrainJob.Differences(a, PretrainJob.MethodState(local)).Values.Max() / PretrainJob.MaxAbs(a.Values);
-        output.WriteLine($"global vs local partners: {worst:E2} relative");
-        Assert.True(worst > 1e-3, $"local partners should train a different model, got {worst:E2}");
+        Assert.Contains("step 2: 2 replicas bit-identical", job.Output);
+        double worst = PretrainJob.Differences(a, b).Values.Max() / PretrainJob.MaxAbs(a.Values);
+        output.WriteLine($"local partners vs one process, step-2 update: {worst:E2} of the largest");
+        Assert.True(worst > 100 * Tolerance, $"local partners should give another update, got {worst:E2}");
+
     }
 
     [Fact]

@@ -70,11 +70,12 @@ internal sealed class PretrainJob
         return job;
     }
 
-    /// <summary>Every method-state tensor of the run folder's newest checkpoint, as float32 values.</summary>
-    public static Dictionary<string, float[]> MethodState(string runDir)
+    /// <summary>Every method-state tensor of one checkpoint of the run folder (the newest by default), as
+    /// float32 values.</summary>
+    public static Dictionary<string, float[]> MethodState(string runDir, string checkpoint = "latest")
     {
         using var scope = NewDisposeScope();
-        var ckpt = CheckpointStore.Load(Path.Combine(runDir, "checkpoints", "latest.ckpt"));
+        var ckpt = CheckpointStore.Load(Path.Combine(runDir, "checkpoints", checkpoint + CheckpointStore.Extension));
         return ckpt.Tensors.Where(kv => kv.Key.StartsWith("method.") && kv.Value.dtype == ScalarType.Float32)
             .ToDictionary(kv => kv.Key, kv => kv.Value.cpu().contiguous().data<float>().ToArray());
     }
