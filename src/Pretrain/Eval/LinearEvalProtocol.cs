@@ -59,8 +59,8 @@ public sealed record LinearEvalProtocol(
             int n = backbone is VisionTransformer vit ? Math.Min(NLastBlocks, vit.Settings.Depth) : 1;
             if (backbone is VisionTransformer v && NLastBlocks > v.Settings.Depth)
                 throw new UserInputException($"eval.linear.n_last_blocks {NLastBlocks} exceeds the backbone's {v.Settings.Depth} blocks");
-            var tokens = backbone.LastBlockTokens(x, n);
-            var parts = AvgpoolPatchTokens && tokens.PatchMean is { } patch ? [.. tokens.Cls, patch] : tokens.Cls;
+            var tokens = backbone.LastBlockTokens(x, n, patchMean: AvgpoolPatchTokens);
+            var parts = tokens.PatchMean is { } patch ? [.. tokens.Cls, patch] : tokens.Cls;
             return cat(parts, 1).MoveToOuterDisposeScope();
         };
     }

@@ -109,5 +109,5 @@ public sealed class ResNet : Backbone, IPrecisionLayer
     }
 
     /// <summary>A ResNet has no tokens: the pooled output is the only entry.</summary>
-    public override BackboneTokens LastBlockTokens(Tensor x, int n) => new([forward(x)], null);
+    public override BackboneTokens LastBlockTokens(Tensor x, int n, bool patchMean = true) => new([forward(x)], null);
 }

@@ -146,21 +146,32 @@ public sealed class VisionTransformer : Backbone, IPrecisionLayer
         return norm.forward(cls).select(1, 0).MoveToOuterDisposeScope();
     }
 
-    public override BackboneTokens LastBlockTokens(Tensor x, int n)
+    public override BackboneTokens LastBlockTokens(Tensor x, int n, bool patchMean = true)
     {
         if (n < 1 || n > Settings.Depth) throw new ArgumentOutOfRangeException(nameof(n), $"need 1..{Settings.Depth} blocks, got {n}");
         using var scope = NewDisposeScope();
         var t = Embed(x);
         var cls = new List<Tensor>();
-        Tensor? last = null;
+        Tensor? mean = null;
         for (int i = 0; i < Settings.Depth; i++)
         {
+            bool lastBlock = i == Settings.Depth - 1;
+            if (lastBlock && !patchMean)
+            {
+                // Without the patch mean only the last block's CLS row is read (as in forward).
+                cls.Add(norm.forward(blocks[i].ForwardFirstToken(t)).select(1, 0).MoveToOuterDisposeScope());
+                break;
+            }
             t = blocks[i].forward(t);
             if (i < Settings.Depth - n) continue;
-            last = norm.forward(t);
-            cls.Add(last.select(1, 0).MoveToOuterDisposeScope());
+            if (lastBlock)
+            {
+                var normed = norm.forward(t);
+                cls.Add(normed.select(1, 0).MoveToOuterDisposeScope());
+                mean = normed.narrow(1, 1, normed.shape[1] - 1).mean([1]).MoveToOuterDisposeScope();
+            }
+            else cls.Add(norm.forward(t.narrow(1, 0, 1)).select(1, 0).MoveToOuterDisposeScope());   // LayerNorm is per token
         }
-        var patchMean = last!.narrow(1, 1, last.shape[1] - 1).mean([1]).MoveToOuterDisposeScope();
-        return new BackboneTokens(cls.ToArray(), patchMean);
+        return new BackboneTokens(cls.ToArray(), mean);
     }
 }

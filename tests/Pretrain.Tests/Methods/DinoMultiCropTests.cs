@@ -29,7 +29,7 @@ public class DinoMultiCropTests
             return _vit.call(x);
         }
 
-        public override BackboneTokens LastBlockTokens(Tensor x, int n) => _vit.LastBlockTokens(x, n);
+        public override BackboneTokens LastBlockTokens(Tensor x, int n, bool patchMean = true) => _vit.LastBlockTokens(x, n, patchMean);
     }
 
     private static (DinoNetwork Net, RecordingBackbone Backbone) Build()

@@ -35,6 +35,27 @@ public class VisionTransformerTests
         Assert.True(TensorAssert.MaxAbsDiff(tokens.Cls[0], tokens.Cls[1]) > 1e-3);
     }
 
+    [Fact]
+    public void LastBlockTokensWithoutThePatchMeanGiveTheSameClsTokens()
+    {
+        // DINO's linear protocol without avgpool reads CLS tokens only: the last block then runs its CLS
+        // row only and the earlier blocks' CLS rows go through the final norm alone (it is per token).
+        manual_seed(5);
+        var vit = Tiny(PositionEmbeddingKind.Learned, depth: 4);
+        vit.eval();
+        var x = randn(3, 3, 16, 16);
+        var full = vit.LastBlockTokens(x, 3);
+        var cls = vit.LastBlockTokens(x, 3, patchMean: false);
+        Assert.Null(cls.PatchMean);
+        Assert.NotNull(full.PatchMean);
+        Assert.Equal(3, cls.Cls.Length);
+        for (int i = 0; i < 2; i++)
+            Assert.True(TensorAssert.MaxAbsDiff(full.Cls[i], cls.Cls[i]) <= 1e-6, $"block {i + 1}: {TensorAssert.MaxAbsDiff(full.Cls[i], cls.Cls[i]):g}");
+        TensorAssert.Close(full.Cls[2], cls.Cls[2], 1e-5, "last block's CLS from its CLS row only");
+        TensorAssert.Close(vit.forward(x), cls.Cls[2], 1e-6, "and equal to forward");
+        Assert.True(TensorAssert.MaxAbsDiff(cls.Cls[0], cls.Cls[2]) > 1e-3);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
