@@ -85,10 +85,10 @@ public class DataParallelTrainingTests(ITestOutputHelper output)
     // 1 and trains step 2, and so does one process with 2 torch threads. All three step-2 updates start
     // from identical bits, so what differs is summation order alone: for the 2-rank job the data-parallel
     // arithmetic (sums over 2 x 8 rows instead of 16, SyncBatchNorm's formula, gathered keys and SDMP
-    // partners), for the 2-thread run the GEMMs' blocking. Measured (session 9, seeds 1-7), of the largest
-    // update: DINO + SDMP 1.9e-7 to 2.7e-7 on 2 ranks (2 threads: 1e-9 to 8e-9); MoCo v3 ResNet 7e-7 to
-    // 1.8e-6 (2 threads 3e-7 to 6e-7); MoCo v3 ViT 1.2e-6 to 5.0e-5, with 2 threads 2.1e-6 to 5.3e-5 on
-    // the same seeds, always in the projector's first Linear. That gradient is ill-conditioned at this
+    // partners), for the 2-thread run the GEMMs' blocking. Measured (session 9), of the largest update,
+    // 2 ranks over seeds 1-7 (2 threads over seeds 1, 2, 3, 5, 6): DINO + SDMP 1.9e-7 to 2.7e-7 (1e-9 to
+    // 8e-9); MoCo v3 ResNet 7e-7 to 1.8e-6 (3e-7 to 6e-7); MoCo v3 ViT 1.2e-6 to 5.0e-5 (2.1e-6 to 5.3e-5,
+    // within 2x of the 2-rank figure seed by seed), always in the projector's first Linear. That gradient is ill-conditioned at this
     // point: the BatchNorm after that Linear makes its output gradient sum to zero over the batch, and the
     // tiny ViT's CLS features of 16 images are still nearly alike, so the weight gradient is what is left
     // of a sum of nearly cancelling terms, and any change of summation order shows through. Hence the bound:
