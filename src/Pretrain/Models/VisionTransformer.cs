@@ -140,11 +140,13 @@ public sealed class VisionTransformer : Backbone, IPrecisionLayer
         using var scope = NewDisposeScope();
         var t = Embed(x);
         for (int i = 0; i < Settings.Depth - 1; i++) t = blocks[i].forward(t);
-        // Only the CLS token of the last block is read: its other N rows (query, projection, MLP, norm)
-        // would be computed, and back-propagated, for nothing.
-        var cls = blocks[Settings.Depth - 1].ForwardFirstToken(t);
-        return norm.forward(cls).select(1, 0).MoveToOuterDisposeScope();
+        return LastBlockCls(t).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The feature from the last block's input: only its CLS token is read, so the last block runs
+    /// its CLS row only (its other N rows' query, projection, MLP and norm would be computed, and
+    /// back-propagated, for nothing), then the final norm.</summary>
+    private Tensor LastBlockCls(Tensor t) => norm.forward(blocks[Settings.Depth - 1].ForwardFirstToken(t)).select(1, 0);
 
     public override BackboneTokens LastBlockTokens(Tensor x, int n, bool patchMean = true)
     {
@@ -152,26 +154,19 @@ public sealed class VisionTransformer : Backbone, IPrecisionLayer
         using var scope = NewDisposeScope();
         var t = Embed(x);
         var cls = new List<Tensor>();
-        Tensor? mean = null;
-        for (int i = 0; i < Settings.Depth; i++)
+        for (int i = 0; i < Settings.Depth - 1; i++)
         {
-            bool lastBlock = i == Settings.Depth - 1;
-            if (lastBlock && !patchMean)
-            {
-                // Without the patch mean only the last block's CLS row is read (as in forward).
-                cls.Add(norm.forward(blocks[i].ForwardFirstToken(t)).select(1, 0).MoveToOuterDisposeScope());
-                break;
-            }
             t = blocks[i].forward(t);
-            if (i < Settings.Depth - n) continue;
-            if (lastBlock)
-            {
-                var normed = norm.forward(t);
-                cls.Add(normed.select(1, 0).MoveToOuterDisposeScope());
-                mean = normed.narrow(1, 1, normed.shape[1] - 1).mean([1]).MoveToOuterDisposeScope();
-            }
-            else cls.Add(norm.forward(t.narrow(1, 0, 1)).select(1, 0).MoveToOuterDisposeScope());   // LayerNorm is per token
+            // LayerNorm is per token: the CLS row alone through the final norm.
+            if (i >= Settings.Depth - n) cls.Add(norm.forward(t.narrow(1, 0, 1)).select(1, 0).MoveToOuterDisposeScope());
         }
-        return new BackboneTokens(cls.ToArray(), mean);
+        if (!patchMean)
+        {
+            cls.Add(LastBlockCls(t).MoveToOuterDisposeScope());
+            return new BackboneTokens(cls.ToArray(), null);
+        }
+        var last = norm.forward(blocks[Settings.Depth - 1].forward(t));
+        cls.Add(last.select(1, 0).MoveToOuterDisposeScope());
+        return new BackboneTokens(cls.ToArray(), last.narrow(1, 1, last.shape[1] - 1).mean([1]).MoveToOuterDisposeScope());
     }
 }
